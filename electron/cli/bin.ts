@@ -1,0 +1,4 @@
+/** Program entry for `lifeboat`; kept apart from main.ts so tests can import runCli. */
+import { main } from './main.js';
+
+await main();
