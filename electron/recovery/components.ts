@@ -1,0 +1,52 @@
+/**
+ * The rack's components and the order they are restored in.
+ *
+ * The order is a dependency order: identity needs the deployment inputs, the resource manager
+ * (arm) needs identity and the CA, the resource providers need arm's subscriptions, and RBAC
+ * refers to identities and arm scopes, so it comes last.
+ */
+import { RecoveryErrors } from './errors.js';
+
+export const RESTORE_ORDER = [
+  'deployment',
+  'identity',
+  'federation',
+  'ca',
+  'arm',
+  'crp',
+  'srp',
+  'nrp',
+  'keyvault',
+  'rbac',
+] as const;
+
+export type ComponentId = (typeof RESTORE_ORDER)[number];
+
+/** What recovery deliberately leaves alone; the report and the UI say so. */
+export const NOT_RESTORED = [
+  'tenant virtual machines',
+  'storage accounts',
+  'blobs',
+  'network resources',
+  'value-add resource providers (restored by their own manual process)',
+] as const;
+
+export function isComponentId(value: string): value is ComponentId {
+  return (RESTORE_ORDER as readonly string[]).includes(value);
+}
+
+export function parseComponentId(value: string): ComponentId {
+  if (!isComponentId(value)) {
+    throw RecoveryErrors.create(
+      'RECOVERY_UNKNOWN_COMPONENT',
+      `"${value}" is not a rack component.`,
+    );
+  }
+  return value;
+}
+
+/** Sorts component ids into restore order, dropping duplicates. */
+export function inRestoreOrder(components: Iterable<ComponentId>): ComponentId[] {
+  const wanted = new Set(components);
+  return RESTORE_ORDER.filter((component) => wanted.has(component));
+}
