@@ -1,0 +1,75 @@
+/**
+ * Error codes of the backup controller (BACKUP_*) and of its configuration (CONFIG_*).
+ * Messages name ids, paths and settings, never a secret.
+ */
+import { defineErrors } from '../../shared/errors.js';
+
+export const ConfigErrors = defineErrors({
+  CONFIG_INVALID: {
+    category: 'usage',
+    hint: 'Correct the setting named in the message; `lifeboat config show` lists the current values.',
+  },
+  CONFIG_NOT_ENABLED: {
+    category: 'refused',
+    hint: 'Enable backup first: choose a location, its credentials and an encryption key.',
+  },
+  CONFIG_CONFIRMATION_REQUIRED: {
+    category: 'refused',
+    hint: 'Review the backups listed in the message and repeat the change with confirmation (`--yes`).',
+  },
+  CONFIG_KEY_NOT_SAVED: {
+    category: 'refused',
+    hint: 'Store the new key offline (print or copy it), then confirm that it was saved.',
+  },
+});
+
+export const BackupErrors = defineErrors({
+  BACKUP_JOB_RUNNING: {
+    category: 'busy',
+    hint: 'Wait for the running job to finish (or cancel it), then start again.',
+  },
+  BACKUP_LOCATION_UNREACHABLE: {
+    category: 'storage',
+    hint: 'Check that the share is mounted or the folder exists and that this workstation can reach it.',
+  },
+  BACKUP_LOCATION_DENIED: {
+    category: 'auth',
+    hint: 'Check the storage credentials and that the account may create and delete files there.',
+  },
+  BACKUP_LOCATION_FULL: {
+    category: 'storage',
+    hint: 'Free space at the location, lower the retention, or choose a larger location.',
+  },
+  BACKUP_LOCATION_NESTED: {
+    category: 'refused',
+    hint: 'Choose a folder that is not inside another backup repository.',
+  },
+  BACKUP_LOCATION_FOREIGN: {
+    category: 'refused',
+    hint: 'Choose an empty folder or a folder holding a Lifeboat repository.',
+  },
+  BACKUP_PROBE_FAILED: {
+    category: 'storage',
+    hint: 'The location did not return what was written to it; check the share for errors or quotas.',
+  },
+  BACKUP_RACK_UNREACHABLE: {
+    category: 'rack',
+    hint: 'Check the rack URL, its certificate fingerprint and credentials, and the network path.',
+  },
+  BACKUP_NOT_FOUND: {
+    category: 'usage',
+    hint: 'Run `lifeboat backup list` for the backups known at the configured location.',
+  },
+  BACKUP_FAILED: {
+    category: 'storage',
+    hint: 'Read the reason in the message and the job log; fix it and run the backup again.',
+  },
+  BACKUP_KEY_INVALID: {
+    category: 'usage',
+    hint: 'An operator key is 32 bytes given as 44 base64 characters (as printed by `lifeboat key new`).',
+  },
+  BACKUP_CERTIFICATE_INVALID: {
+    category: 'usage',
+    hint: 'Give the certificate as a .cer file (DER or PEM) holding an RSA public key.',
+  },
+});
