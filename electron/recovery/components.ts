@@ -5,20 +5,11 @@
  * (arm) needs identity and the CA, the resource providers need arm's subscriptions, and RBAC
  * refers to identities and arm scopes, so it comes last.
  */
+import { COMPONENT_IDS } from '../../shared/rack-api.js';
 import { RecoveryErrors } from './errors.js';
 
-export const RESTORE_ORDER = [
-  'deployment',
-  'identity',
-  'federation',
-  'ca',
-  'arm',
-  'crp',
-  'srp',
-  'nrp',
-  'keyvault',
-  'rbac',
-] as const;
+/** The rack API's component list, which is already in restore order. */
+export const RESTORE_ORDER = COMPONENT_IDS;
 
 export type ComponentId = (typeof RESTORE_ORDER)[number];
 
