@@ -1,4 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  listReports,
+  loadReport,
+  reportsFolder,
+  saveReport,
+} from '../../electron/recovery/report-store.js';
 import { RESTORE_ORDER } from '../../electron/recovery/components.js';
 import { renderKitHtml, type RecoveryKit } from '../../electron/recovery/kit.js';
 import {
@@ -157,5 +166,32 @@ describe('recovery kit', () => {
     expect(page).toContain('0123ABCD');
     expect(page).toContain('.pfx');
     expect(page).toContain('No backup exists yet.');
+  });
+});
+
+describe('report store', () => {
+  const homes: string[] = [];
+  afterAll(async () => {
+    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+  });
+
+  it('keeps reports in the profile folder, finds the latest, and refuses a damaged one', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'lifeboat-reports-'));
+    homes.push(home);
+    await expect(loadReport(home)).rejects.toThrow(/No recovery report/);
+    await saveReport(home, report({ recoveryId: 'r-old', finishedAt: '2026-11-25T11:00:00.000Z' }));
+    await saveReport(home, report({ recoveryId: 'r-new', finishedAt: '2026-11-25T13:00:00.000Z' }));
+    expect((await loadReport(home)).recoveryId).toBe('r-new');
+    expect((await loadReport(home, 'r-old')).recoveryId).toBe('r-old');
+    expect((await listReports(home)).map((entry) => entry.recoveryId)).toEqual(['r-old', 'r-new']);
+    expect((await readdir(reportsFolder(home))).filter((name) => name.endsWith('.tmp'))).toEqual(
+      [],
+    );
+    await expect(loadReport(home, '../etc/passwd')).rejects.toThrow(/not a recovery id/);
+    await writeFile(
+      join(reportsFolder(home), 'r-old.json'),
+      '{"format":"lifeboat-recovery-report/1"}',
+    );
+    await expect(loadReport(home, 'r-old')).rejects.toMatchObject({ code: 'RECOVERY_BAD_REPORT' });
   });
 });
