@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import type { ErrorBody } from '../../../shared/errors.js';
+import { formatTimestamp } from '../lib/format.js';
+import { isActive, type LiveJob } from '../stores/jobs.js';
+import { attempt } from '../stores/resource.js';
+import { useJobs, useStores } from '../stores/index.js';
+import { MaybeError } from './ErrorNotice.js';
+import { ComponentProgressList, ProgressBar } from './ProgressView.js';
+import { Section } from './Section.js';
+import { StatusBadge } from './StatusBadge.js';
+
+const KIND_LABELS: Record<string, string> = {
+  backup: 'Backup',
+  verify: 'Verification',
+  prune: 'Prune',
+  'catalog-rebuild': 'Catalog rebuild',
+  'recovery-verify': 'Backup verification',
+  recovery: 'Cloud recovery',
+  drill: 'Recovery drill',
+};
+
+export function jobTitle(job: Pick<LiveJob, 'summary' | 'jobId'>): string {
+  const kind = job.summary === null ? 'Job' : (KIND_LABELS[job.summary.kind] ?? job.summary.kind);
+  const subject = job.summary?.subject;
+  return subject ? `${kind} ${subject}` : kind;
+}
+
+/** The job statuses in the Azure-Stack words the rest of the screens use. */
+export function jobStatusLabel(status: string): string {
+  const labels: Record<string, string> = {
+    queued: 'Queued',
+    running: 'Running',
+    paused: 'Paused',
+    succeeded: 'Succeeded',
+    partial: 'PartialSucceeded',
+    failed: 'Failed',
+    cancelled: 'Cancelled',
+  };
+  return labels[status] ?? status;
+}
+
+/**
+ * One job, live: overall and per-component progress (bytes, rate, ETA), its status, its last
+ * log lines, its error with the hint, and Cancel while it runs.
+ */
+export function JobCard({ jobId, title }: { jobId: string; title?: string }) {
+  const job = useJobs((s) => s.jobs[jobId]);
+  const { client } = useStores();
+  const [cancelError, setCancelError] = useState<ErrorBody | null>(null);
+  if (job === undefined) {
+    return (
+      <Section title={title ?? 'Job'} level={3}>
+        <p aria-busy="true">Starting…</p>
+      </Section>
+    );
+  }
+  async function cancel() {
+    const outcome = await attempt(() => client.call('jobs.cancel', { jobId }));
+    setCancelError(outcome.ok ? null : outcome.error);
+  }
+  const status = job.summary?.status ?? 'queued';
+  const lastLog = job.log.at(-1);
+  return (
+    <Section
+      title={title ?? jobTitle(job)}
+      level={3}
+      actions={
+        isActive(job) ? (
+          <button type="button" className="danger" onClick={() => void cancel()}>
+            Cancel {jobTitle(job).toLowerCase()}
+          </button>
+        ) : undefined
+      }
+    >
+      <div className="row" data-testid={`job-${jobId}`} data-job-status={status}>
+        <StatusBadge status={jobStatusLabel(status)} />
+        {job.summary !== null && (
+          <span className="muted">started {formatTimestamp(job.summary.startedAt)}</span>
+        )}
+        {job.progress !== null && <span className="muted">{job.progress.phase}</span>}
+      </div>
+      {job.progress !== null && (
+        <>
+          <ProgressBar label="Overall" progress={job.progress.overall} />
+          {job.progress.components.length > 0 && (
+            <ComponentProgressList
+              caption={`${jobTitle(job)}: progress per component`}
+              components={job.progress.components}
+            />
+          )}
+        </>
+      )}
+      {lastLog !== undefined && (
+        <p className="muted" aria-live="polite">
+          {lastLog.message}
+        </p>
+      )}
+      <MaybeError error={job.summary?.error ?? null} title={`${jobTitle(job)} failed`} />
+      <MaybeError error={cancelError} title="The job could not be cancelled" />
+    </Section>
+  );
+}

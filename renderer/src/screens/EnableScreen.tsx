@@ -1,0 +1,3 @@
+export function EnableScreen() {
+  return null;
+}
