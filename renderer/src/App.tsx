@@ -5,7 +5,7 @@ import { useApp } from './stores/index.js';
 import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupsScreen } from './screens/BackupsScreen.js';
 import { DashboardScreen } from './screens/DashboardScreen.js';
-import { EnableScreen } from './screens/EnableScreen.js';
+import { EnableScreen } from './screens/enable/EnableScreen.js';
 import { RecoveryScreen } from './screens/RecoveryScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 

@@ -49,6 +49,11 @@ export class SecretHandle {
     this.input = input;
   };
 
+  /** Reads without clearing, for a test call that precedes the real submission. */
+  peek(): string {
+    return this.input?.value ?? '';
+  }
+
   take(): string {
     if (this.input === null) return '';
     const value = this.input.value;
@@ -73,11 +78,14 @@ export function SecretField({
   handle,
   help,
   autoComplete = 'off',
+  onPresenceChange,
 }: {
   label: string;
   handle: SecretHandle;
   help?: ReactNode;
   autoComplete?: string;
+  /** Told whether the input holds text (never the text), so a step can enable Next. */
+  onPresenceChange?: (present: boolean) => void;
 }) {
   const id = useId();
   return (
@@ -89,6 +97,7 @@ export function SecretField({
         type="password"
         autoComplete={autoComplete}
         spellCheck={false}
+        onInput={(e) => onPresenceChange?.(e.currentTarget.value !== '')}
         aria-describedby={help ? `${id}-help` : undefined}
       />
       {help && (

@@ -1,3 +1,0 @@
-export function EnableScreen() {
-  return null;
-}

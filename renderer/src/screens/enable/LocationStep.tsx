@@ -1,0 +1,35 @@
+import { MaybeError } from '../../components/ErrorNotice.js';
+import { LocationFields, LocationTestView } from '../../components/LocationFields.js';
+import type { StorageCredentialsInput } from '../../stores/enable.js';
+import { useEnable } from '../../stores/index.js';
+import { locationProblem } from '../../lib/wizard.js';
+
+/** The location and its live test (reachable, writable, free space). */
+export function LocationStep({
+  testCredentials,
+}: {
+  testCredentials: () => StorageCredentialsInput | null;
+}) {
+  const location = useEnable((s) => s.location);
+  const setLocation = useEnable((s) => s.setLocation);
+  const test = useEnable((s) => s.test);
+  const testLocation = useEnable((s) => s.testLocation);
+  return (
+    <>
+      <p>
+        Name the folder or share that will hold the encrypted backups. Choose storage outside this
+        rack: it must survive the rack&apos;s loss.
+      </p>
+      <LocationFields location={location} onChange={setLocation} />
+      <button
+        type="button"
+        onClick={() => void testLocation(testCredentials())}
+        disabled={locationProblem(location) !== null || test.loading}
+      >
+        {test.loading ? 'Testing…' : 'Test location'}
+      </button>
+      <MaybeError error={test.error} title="The location test failed" />
+      {test.data !== null && <LocationTestView test={test.data} />}
+    </>
+  );
+}
