@@ -61,6 +61,10 @@ export const RecoveryErrors = defineErrors({
     category: 'refused',
     hint: 'A drill only goes into a lab rack, never into a production rack. Start one with `lab-rack serve` and redeploy it in recovery mode.',
   },
+  RECOVERY_IMPORT_FAILED: {
+    category: 'damaged',
+    hint: 'The rack refused the restored data of this component; nothing of it was applied. Verify the backup, then restore the component again or from an older backup.',
+  },
   RECOVERY_BAD_REPORT: {
     category: 'damaged',
     hint: 'The stored recovery report cannot be read. Run the recovery or drill again to produce a new one.',

@@ -3,41 +3,32 @@
  * (`<home>/recovery/reports/<recoveryId>.json`), so `lifeboat recovery report` and the desktop
  * app can show or re-render them later. Files are written atomically and validated on read.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecoveryErrors } from './errors.js';
+import { FILE_ID, readTextIfExists, writeFileAtomic } from './files.js';
 import { parseReport, reportToJson, type RecoveryReport } from './report.js';
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function reportsFolder(home: string): string {
   return join(home, 'recovery', 'reports');
 }
 
 export async function saveReport(home: string, report: RecoveryReport): Promise<string> {
-  if (!ID.test(report.recoveryId))
+  if (!FILE_ID.test(report.recoveryId)) {
     throw new RangeError('a recovery id is letters, digits, - and _');
-  const folder = reportsFolder(home);
-  await mkdir(folder, { recursive: true });
-  const path = join(folder, `${report.recoveryId}.json`);
-  const temporary = join(folder, `.${report.recoveryId}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(reportToJson(report));
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
-  await rename(temporary, path);
-  return path;
+  return await writeFileAtomic(
+    reportsFolder(home),
+    `${report.recoveryId}.json`,
+    reportToJson(report),
+  );
 }
 
 /** The report of `recoveryId`, or the most recently finished one. */
 export async function loadReport(home: string, recoveryId?: string): Promise<RecoveryReport> {
   const folder = reportsFolder(home);
   if (recoveryId !== undefined) {
-    if (!ID.test(recoveryId)) {
+    if (!FILE_ID.test(recoveryId)) {
       throw RecoveryErrors.create('RECOVERY_NO_REPORT', `"${recoveryId}" is not a recovery id.`);
     }
     return readReportFile(join(folder, `${recoveryId}.json`), recoveryId);
@@ -68,17 +59,12 @@ export async function listReports(home: string): Promise<RecoveryReport[]> {
 }
 
 async function readReportFile(path: string, recoveryId: string): Promise<RecoveryReport> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw RecoveryErrors.create(
-        'RECOVERY_NO_REPORT',
-        `There is no report of recovery ${recoveryId}.`,
-      );
-    }
-    throw error;
+  const text = await readTextIfExists(path);
+  if (text === undefined) {
+    throw RecoveryErrors.create(
+      'RECOVERY_NO_REPORT',
+      `There is no report of recovery ${recoveryId}.`,
+    );
   }
   try {
     return parseReport(JSON.parse(text));

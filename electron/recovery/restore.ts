@@ -49,8 +49,16 @@ export interface ImportTarget {
     body: Readable,
     signal: AbortSignal,
   ): Promise<void>;
-  /** Commits the import and returns the state digest the rack computed. */
-  commit(importId: string, signal: AbortSignal): Promise<string>;
+  /**
+   * Commits the import, asking the rack to apply nothing unless the result has
+   * `expectedDigest` (the digest recorded at backup); returns the digest the rack computed.
+   */
+  commit(
+    component: ComponentId,
+    importId: string,
+    expectedDigest: string,
+    signal: AbortSignal,
+  ): Promise<string>;
 }
 
 /** Where the journal lives between runs (the catalog). */
@@ -143,21 +151,47 @@ class RestoreRun {
     this.emit(true);
   }
 
+  /**
+   * One step at a time, each chosen afresh from the journal. After a transient failure the
+   * rack is asked where it stands and the next step is chosen again, so a commit whose answer
+   * was lost is recognised as done instead of being repeated. Anything else, or too many
+   * failures in a row, is thrown with the journal saved: `resume` continues from there.
+   */
   async loop(): Promise<void> {
+    const retries = this.options.retries ?? 0;
+    const isTransient = this.options.isTransient ?? (() => false);
+    let failures = 0;
     for (;;) {
-      this.options.signal.throwIfAborted();
       const step = nextStep(this.plan, this.journal);
       if (step.kind === 'done') {
         this.emit(true);
         return;
       }
       this.markStarted(step.component);
-      await this.withRetries(step.component, async () => {
+      try {
+        this.options.signal.throwIfAborted();
         if (step.kind === 'begin') await this.begin(step.component);
-        else if (step.kind === 'upload')
+        else if (step.kind === 'upload') {
           await this.upload(step.component, step.importId, step.artifact, step.offset);
-        else await this.commit(step.component, step.importId);
-      });
+        } else await this.commit(step.component, step.importId);
+        failures = 0;
+      } catch (error) {
+        if (isAbortError(error) || this.options.signal.aborted) {
+          throw CommonErrors.create('CANCELLED', 'The restore was stopped; resume continues it.', {
+            cause: error,
+          });
+        }
+        if (failures >= retries || !isTransient(error)) {
+          this.meter.finish(step.component, 'failed');
+          this.emit(true);
+          throw error instanceof LifeboatError ? error : asInternal(error);
+        }
+        failures++;
+        await delay(Math.min(250 * 2 ** failures, 4000), undefined, {
+          signal: this.options.signal,
+        });
+        await this.refresh(step.component);
+      }
     }
   }
 
@@ -186,38 +220,16 @@ class RestoreRun {
   }
 
   private async commit(component: ComponentId, importId: string): Promise<void> {
-    const digest = await this.options.target.commit(importId, this.options.signal);
+    const planned = this.plan.components.find((entry) => entry.component === component);
+    const expected = planned?.digestAtBackup ?? '';
+    const digest = await this.options.target.commit(
+      component,
+      importId,
+      expected,
+      this.options.signal,
+    );
     this.record(transitions.committed(this.entry(component), digest));
     this.commits.push(component);
-  }
-
-  /**
-   * Retries a step after a transient failure, first asking the rack where it stands so the
-   * retry continues from the bytes it really holds. Anything else, or the last failure, is
-   * thrown with the journal saved: `resume` continues from there.
-   */
-  private async withRetries(component: ComponentId, step: () => Promise<void>): Promise<void> {
-    const retries = this.options.retries ?? 0;
-    const isTransient = this.options.isTransient ?? (() => false);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await step();
-        return;
-      } catch (error) {
-        if (isAbortError(error) || this.options.signal.aborted) {
-          throw CommonErrors.create('CANCELLED', 'The restore was stopped; resume continues it.', {
-            cause: error,
-          });
-        }
-        if (attempt >= retries || !isTransient(error)) {
-          this.meter.finish(component, 'failed');
-          this.emit(true);
-          throw error instanceof LifeboatError ? error : asInternal(error);
-        }
-        await delay(Math.min(250 * 2 ** attempt, 4000), undefined, { signal: this.options.signal });
-        await this.refresh(component);
-      }
-    }
   }
 
   /** After a drop: re-reads the rack's counts for the component being restored. */
