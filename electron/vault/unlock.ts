@@ -247,7 +247,10 @@ function openPassphraseSlot(
   if (slot === undefined) return 'this vault has no passphrase slot';
   if (passphrase === undefined) return 'no passphrase was supplied';
   if (slot.N < SCRYPT_MIN_N || (slot.N & (slot.N - 1)) !== 0) {
-    return 'its key derivation parameters are weaker than Lifeboat allows (the file may have been altered)';
+    throw VaultErrors.create(
+      'VAULT_TAMPERED',
+      'The vault passphrase slot has key derivation parameters weaker than Lifeboat writes: the file was altered.',
+    );
   }
   const kek = derivePassphraseKey(passphrase, unb64(slot.salt), slot);
   const key = unseal(
