@@ -33,7 +33,8 @@ export interface EnableState {
   mode: EncryptionMode;
   confirmedKey: { pendingKeyId: string; keyFingerprint: string } | null;
   certificatePem: string;
-  certificate: Resource<CertificateInfo>;
+  /** The inspected certificate (public data), once the operator checked it. */
+  certificate: CertificateInfo | null;
   schedule: Schedule;
   submitting: boolean;
   submitError: ErrorBody | null;
@@ -45,7 +46,7 @@ export interface EnableState {
   setMode(mode: EncryptionMode): void;
   keyConfirmed(pendingKeyId: string, keyFingerprint: string): void;
   setCertificatePem(pem: string): void;
-  inspectCertificate(): Promise<void>;
+  setCertificate(info: CertificateInfo | null): void;
   setSchedule(schedule: Schedule): void;
   /** Sends everything, secrets included, in one call; the caller has already cleared its inputs. */
   enable(input: {
@@ -64,7 +65,7 @@ function initial(defaults: Location | null) {
     mode: 'generated' as EncryptionMode,
     confirmedKey: null,
     certificatePem: '',
-    certificate: idle<CertificateInfo>(),
+    certificate: null,
     schedule: DEFAULT_SCHEDULE,
     submitting: false,
     submitError: null,
@@ -120,14 +121,10 @@ export function createEnableStore(client: LifeboatClient) {
       set({ confirmedKey: { pendingKeyId, keyFingerprint } });
     },
     setCertificatePem(certificatePem) {
-      set({ certificatePem, certificate: idle() });
+      set({ certificatePem, certificate: null });
     },
-    async inspectCertificate() {
-      await fetchInto(
-        () => get().certificate,
-        (certificate) => set({ certificate }),
-        () => client.call('certificate.inspect', { certificatePem: get().certificatePem }),
-      );
+    setCertificate(certificate) {
+      set({ certificate });
     },
     setSchedule(schedule) {
       set({ schedule });

@@ -50,7 +50,7 @@ export function EnableScreen() {
     encryptionProblem({
       mode: state.mode,
       confirmedKeyId: state.confirmedKey?.pendingKeyId ?? null,
-      certificateThumbprint: state.certificate.data?.thumbprint ?? null,
+      certificateThumbprint: state.certificate?.thumbprint ?? null,
       hasImportedKey,
     }),
     scheduleProblem(state.schedule),

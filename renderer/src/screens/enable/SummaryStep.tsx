@@ -27,10 +27,10 @@ export function SummaryStep() {
               — fingerprint <span className="mono">{s.confirmedKey.keyFingerprint}</span>
             </>
           )}
-          {s.mode === 'certificate' && s.certificate.data !== null && (
+          {s.mode === 'certificate' && s.certificate !== null && (
             <>
               {' '}
-              — thumbprint <span className="mono">{s.certificate.data.thumbprint}</span>
+              — thumbprint <span className="mono">{s.certificate.thumbprint}</span>
             </>
           )}
         </dd>
