@@ -219,13 +219,17 @@ export class RestoreJournals {
     return this.db
       .transaction(() => {
         const current = this.assertOpen(runId, component);
-        const short = current.artifacts.find((a) => a.bytesConfirmed !== a.totalBytes);
-        if (current.state !== 'uploading' || short !== undefined) {
+        if (current.state !== 'uploading') {
           throw CatalogErrors.create(
             'CATALOG_JOURNAL_CONFLICT',
-            short === undefined
-              ? `Component ${component} has no import in progress to commit.`
-              : `Component ${component} cannot be committed: artifact ${short.name} has ${short.bytesConfirmed} of ${short.totalBytes} bytes confirmed.`,
+            `Component ${component} has no import in progress to commit.`,
+          );
+        }
+        const short = current.artifacts.find((a) => a.bytesConfirmed !== a.totalBytes);
+        if (short !== undefined) {
+          throw CatalogErrors.create(
+            'CATALOG_JOURNAL_CONFLICT',
+            `Component ${component} cannot be committed: artifact ${short.name} has ${short.bytesConfirmed} of ${short.totalBytes} bytes confirmed.`,
           );
         }
         this.db
