@@ -28,30 +28,6 @@ export const BackupErrors = defineErrors({
     category: 'busy',
     hint: 'Wait for the running job to finish (or cancel it), then start again.',
   },
-  BACKUP_LOCATION_UNREACHABLE: {
-    category: 'storage',
-    hint: 'Check that the share is mounted or the folder exists and that this workstation can reach it.',
-  },
-  BACKUP_LOCATION_DENIED: {
-    category: 'auth',
-    hint: 'Check the storage credentials and that the account may create and delete files there.',
-  },
-  BACKUP_LOCATION_FULL: {
-    category: 'storage',
-    hint: 'Free space at the location, lower the retention, or choose a larger location.',
-  },
-  BACKUP_LOCATION_NESTED: {
-    category: 'refused',
-    hint: 'Choose a folder that is not inside another backup repository.',
-  },
-  BACKUP_LOCATION_FOREIGN: {
-    category: 'refused',
-    hint: 'Choose an empty folder or a folder holding a Lifeboat repository.',
-  },
-  BACKUP_PROBE_FAILED: {
-    category: 'storage',
-    hint: 'The location did not return what was written to it; check the share for errors or quotas.',
-  },
   BACKUP_RACK_UNREACHABLE: {
     category: 'rack',
     hint: 'Check the rack URL, its certificate fingerprint and credentials, and the network path.',

@@ -3,7 +3,6 @@ export {
   findSecret,
   openLogger,
   sanitize,
-  unguard,
   type LogFields,
   type LogLevel,
   type Logger,

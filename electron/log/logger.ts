@@ -22,7 +22,10 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
   /** A logger adding `fields` to every line (e.g. the job id). */
   child(fields: LogFields): Logger;
-  /** Registers a secret that must never appear in a line. Keeps a reference, not a copy. */
+  /**
+   * Registers a secret that must never appear in a line. A private copy is kept, so the
+   * caller may wipe its buffer; the copy lives as long as the process.
+   */
   guard(secret: Buffer): void;
 }
 
@@ -69,7 +72,7 @@ function makeLogger(
     error: (event, fields) => log('error', event, fields),
     child: (fields) => makeLogger({ ...base, ...fields }, now, write),
     guard: (secret) => {
-      if (secret.length > 0) guarded.add(secret);
+      if (secret.length > 0 && !isGuarded(secret)) guarded.add(Buffer.from(secret));
     },
   };
 }
@@ -104,9 +107,9 @@ export function sanitize(value: unknown, depth: number): unknown {
   return value;
 }
 
-/** Forgets a guarded secret (after the vault wiped it). */
-export function unguard(secret: Buffer): void {
-  guarded.delete(secret);
+function isGuarded(secret: Buffer): boolean {
+  for (const known of guarded) if (known.equals(secret)) return true;
+  return false;
 }
 
 /** Returns the encoding in which a guarded secret appears in `text`, or null. */
