@@ -1,0 +1,383 @@
+/**
+ * A recovery run from start to proof: plan → pre-flight → journal → restore → prove → report.
+ * Also resuming an unfinished run, healing single components of a running rack, and the drill
+ * (the same run into a lab rack, marking the backup proven).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import type { Readable } from 'node:stream';
+import { asLifeboatError } from '../../shared/errors.js';
+import type { Catalog } from '../catalog/index.js';
+import type { RackClient } from '../rack/index.js';
+import { RESTORE_ORDER, inRestoreOrder, type ComponentId } from './components.js';
+import { RecoveryErrors } from './errors.js';
+import { CatalogJournal, loadRunContext, saveRunContext, type RunContext } from './journal.js';
+import {
+  componentBytes,
+  planRestore,
+  type BackupComponentSummary,
+  type JournalComponent,
+  type RestorePlan,
+} from './plan.js';
+import { assertPreflight, preflight, type PreflightResult, type RackTarget } from './preflight.js';
+import type { RestoreProgress } from './progress.js';
+import { isTransientRackFailure, rackImportTarget } from './rack-target.js';
+import {
+  REPORT_FORMAT,
+  notRestoredList,
+  type ComponentResult,
+  type RecoveryReport,
+} from './report.js';
+import { saveReport } from './report-store.js';
+import { executeRestore, type ComponentTiming } from './restore.js';
+
+/** A backup opened with its key: what a restore reads. See backup.ts. */
+export interface RestorableBackup {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly location: string;
+  readonly sourceId: string;
+  readonly sourceVersion: string;
+  /** "key epoch 3" or "certificate <thumbprint>". */
+  readonly keyReference: string;
+  readonly components: readonly BackupComponentSummary[];
+  openArtifact(
+    component: ComponentId,
+    name: string,
+    offset: number,
+    signal: AbortSignal,
+  ): Promise<Readable>;
+}
+
+export type RecoveryKind = 'recovery' | 'heal' | 'drill';
+
+export type RecoveryEvent =
+  | { readonly type: 'phase'; readonly phase: RecoveryPhase; readonly message: string }
+  | { readonly type: 'progress'; readonly progress: RestoreProgress };
+export type RecoveryPhase = 'preflight' | 'restore' | 'prove' | 'finish';
+
+export interface Operator {
+  readonly user: string;
+  readonly host: string;
+}
+
+export interface RunOptions {
+  /** The profile folder (reports and run contexts live under `<home>/recovery/`). */
+  readonly home: string;
+  readonly catalog: Catalog;
+  readonly backup: RestorableBackup;
+  readonly target: RackTarget;
+  /** A subset of components; all of them by default. */
+  readonly components?: readonly ComponentId[] | undefined;
+  readonly kind?: RecoveryKind | undefined;
+  readonly signal: AbortSignal;
+  readonly onEvent?: ((event: RecoveryEvent) => void) | undefined;
+  /** Automatic retries after a dropped connection, before leaving it to `resume` (default 3). */
+  readonly retries?: number | undefined;
+  readonly operator?: Operator | undefined;
+  /** Lets a drill refuse a production rack before anything is written. */
+  readonly beforeRestore?:
+    ((client: RackClient, preflight: PreflightResult) => Promise<void>) | undefined;
+}
+
+export function currentOperator(): Operator {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (a container): the report says "unknown" rather than failing.
+  }
+  return { user, host: hostname() };
+}
+
+/** Restores the backup into the rack and proves it; returns the saved report. */
+export async function runRecovery(options: RunOptions): Promise<RecoveryReport> {
+  const kind = options.kind ?? (options.components === undefined ? 'recovery' : 'heal');
+  const components = inRestoreOrder(options.components ?? RESTORE_ORDER);
+  const plan = planRestore(options.backup.id, options.backup.components, components);
+  const client = await checkedClient(options, components, kind === 'heal');
+  try {
+    await options.beforeRestore?.(client, await lastPreflight(options));
+    const runId = randomUUID();
+    const context: RunContext = {
+      runId,
+      kind,
+      backupId: options.backup.id,
+      location: options.backup.location,
+      rack: { url: client.url, fingerprint: client.fingerprint, username: options.target.username },
+      components,
+      operator: options.operator ?? currentOperator(),
+      startedAt: new Date().toISOString(),
+      resumes: 0,
+    };
+    await saveRunContext(options.home, context);
+    const journal = CatalogJournal.start(options.catalog, plan, client.url, runId);
+    audit(options.catalog, context, 'recovery.start');
+    return await carryOut(options, context, plan, journal, client);
+  } finally {
+    client.close();
+  }
+}
+
+export interface ResumeOptions extends Omit<
+  RunOptions,
+  'components' | 'kind' | 'backup' | 'target'
+> {
+  readonly runId: string;
+  readonly backup: RestorableBackup;
+  /** The rack password; everything else comes from the run's context. */
+  readonly rackPassword: Buffer;
+}
+
+/** The unfinished runs of this profile, newest first, with their contexts. */
+export async function unfinishedRecoveries(
+  home: string,
+  catalog: Catalog,
+): Promise<{ context: RunContext; components: JournalComponent[] }[]> {
+  const runs = catalog.journals.list({ unfinishedOnly: true });
+  const result = [];
+  for (const run of runs) {
+    const context = await loadRunContext(home, run.id).catch(() => undefined);
+    if (context !== undefined) {
+      result.push({ context, components: CatalogJournal.existing(catalog, run.id).load() });
+    }
+  }
+  return result;
+}
+
+/** Continues an unfinished run where its journal stands; never commits a component twice. */
+export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryReport> {
+  const saved = await loadRunContext(options.home, options.runId);
+  if (saved.backupId !== options.backup.id) {
+    throw RecoveryErrors.create(
+      'RECOVERY_JOURNAL_MISMATCH',
+      `Recovery ${saved.runId} restores backup ${saved.backupId}, not ${options.backup.id}.`,
+    );
+  }
+  const journal = CatalogJournal.existing(options.catalog, saved.runId);
+  if (journal.run().finished !== null) {
+    throw RecoveryErrors.create(
+      'RECOVERY_NOTHING_TO_RESUME',
+      `Recovery ${saved.runId} already finished.`,
+    );
+  }
+  const components = saved.components.map((name) => name as ComponentId);
+  const plan = planRestore(options.backup.id, options.backup.components, components);
+  const unfinished = journal
+    .load()
+    .filter((entry) => entry.state !== 'committed')
+    .map((entry) => entry.component);
+  const target: RackTarget = { ...saved.rack, password: options.rackPassword };
+  const runOptions: RunOptions = { ...options, target, components, kind: saved.kind };
+  const client = await checkedClient(
+    runOptions,
+    unfinished,
+    saved.kind === 'heal' || unfinished.length === 0,
+  );
+  try {
+    const context = { ...saved, resumes: saved.resumes + 1 };
+    await saveRunContext(options.home, context);
+    audit(options.catalog, context, 'recovery.resume');
+    return await carryOut(runOptions, context, plan, journal, client);
+  } finally {
+    client.close();
+  }
+}
+
+const preflights = new WeakMap<RunOptions, PreflightResult>();
+
+async function checkedClient(
+  options: RunOptions,
+  components: readonly ComponentId[],
+  heal: boolean,
+): Promise<RackClient> {
+  phase(options, 'preflight', `Checking the rack at ${options.target.url}.`);
+  const result = await preflight(options.target, {
+    backupVersion: options.backup.sourceVersion,
+    components,
+    heal,
+    signal: options.signal,
+    retries: 0,
+  });
+  preflights.set(options, result);
+  return assertPreflight(result);
+}
+
+async function lastPreflight(options: RunOptions): Promise<PreflightResult> {
+  const result = preflights.get(options);
+  if (result === undefined) throw new Error('pre-flight did not run');
+  return result;
+}
+
+/** Restore, prove, report: shared by a new run and a resumed one. */
+async function carryOut(
+  options: RunOptions,
+  context: RunContext,
+  plan: RestorePlan,
+  journal: CatalogJournal,
+  client: RackClient,
+): Promise<RecoveryReport> {
+  const jobId = startJob(options.catalog, context.kind === 'drill' ? 'drill' : 'recovery');
+  try {
+    if (context.kind === 'heal') await setModes(client, plan, 'recovery', options.signal);
+    phase(
+      options,
+      'restore',
+      `Restoring ${plan.components.length} component(s) from backup ${plan.backupId}.`,
+    );
+    const result = await executeRestore(plan, journal.load(), {
+      source: {
+        open: (component, name, offset, signal) =>
+          options.backup.openArtifact(component, name, offset, signal),
+      },
+      target: rackImportTarget(client, options.backup.sourceVersion),
+      store: journal,
+      signal: options.signal,
+      onProgress: (progress) => options.onEvent?.({ type: 'progress', progress }),
+      retries: options.retries ?? 3,
+      isTransient: isTransientRackFailure,
+    });
+    phase(options, 'prove', 'Comparing every restored component’s state digest with the backup’s.');
+    const components = await prove(client, plan, result.timings, options.signal);
+    const proven = components.every((entry) => entry.match);
+    phase(options, 'finish', proven ? 'Every digest matches.' : 'Some digests differ.');
+    if (proven) await returnToService(client, plan, context.kind, options.signal);
+    const report = buildReport(options, context, client, components, proven);
+    await saveReport(options.home, report);
+    journal.finish(proven ? 'succeeded' : 'failed');
+    finishJob(options.catalog, jobId, {
+      state: proven ? 'succeeded' : 'failed',
+      result: { recoveryId: context.runId, allDigestsMatch: proven },
+    });
+    audit(options.catalog, context, proven ? 'recovery.proven' : 'recovery.mismatch');
+    return report;
+  } catch (error) {
+    const typed = asLifeboatError(error);
+    finishJob(options.catalog, jobId, {
+      state: typed.code === 'CANCELLED' ? 'cancelled' : 'failed',
+      errorCode: typed.code,
+    });
+    audit(options.catalog, context, 'recovery.interrupted', { errorCode: typed.code });
+    throw typed;
+  }
+}
+
+/** Reads each restored component's digest from the rack and compares it with the backup's. */
+async function prove(
+  client: RackClient,
+  plan: RestorePlan,
+  timings: ReadonlyMap<ComponentId, ComponentTiming>,
+  signal: AbortSignal,
+): Promise<ComponentResult[]> {
+  const results: ComponentResult[] = [];
+  for (const planned of plan.components) {
+    const after = (await client.digest(planned.component, signal)).stateDigest;
+    const timing = timings.get(planned.component);
+    results.push({
+      component: planned.component,
+      bytes: componentBytes(planned),
+      digestAtBackup: planned.digestAtBackup,
+      digestAfterRestore: after,
+      match: after === planned.digestAtBackup,
+      startedAt: timing?.startedAt ?? null,
+      finishedAt: timing?.finishedAt ?? null,
+    });
+  }
+  return results;
+}
+
+/** A proven full recovery ends the rack's recovery mode; healed components go back to serving. */
+async function returnToService(
+  client: RackClient,
+  plan: RestorePlan,
+  kind: RecoveryKind,
+  signal: AbortSignal,
+): Promise<void> {
+  if (kind === 'heal') await setModes(client, plan, 'normal', signal);
+  else if (plan.components.length === RESTORE_ORDER.length) await client.finishRecovery(signal);
+}
+
+async function setModes(
+  client: RackClient,
+  plan: RestorePlan,
+  mode: 'recovery' | 'normal',
+  signal: AbortSignal,
+): Promise<void> {
+  for (const planned of plan.components)
+    await client.setComponentMode(planned.component, mode, signal);
+}
+
+function buildReport(
+  options: RunOptions,
+  context: RunContext,
+  client: RackClient,
+  components: ComponentResult[],
+  proven: boolean,
+): RecoveryReport {
+  const rack = preflights.get(options)?.rack;
+  return {
+    format: REPORT_FORMAT,
+    recoveryId: context.runId,
+    kind: context.kind,
+    result: proven ? 'proven' : 'mismatch',
+    backup: {
+      id: options.backup.id,
+      createdAt: options.backup.createdAt,
+      location: options.backup.location,
+      sourceId: options.backup.sourceId,
+      sourceVersion: options.backup.sourceVersion,
+      keyReference: options.backup.keyReference,
+    },
+    rack: {
+      url: client.url,
+      fingerprint: client.fingerprint,
+      stampId: rack?.stampId ?? 'unknown',
+      version: rack?.version ?? 'unknown',
+      lab: context.kind === 'drill',
+    },
+    operator: context.operator,
+    startedAt: context.startedAt,
+    finishedAt: new Date().toISOString(),
+    resumes: context.resumes,
+    components,
+    notRestored: notRestoredList(),
+  };
+}
+
+function phase(options: RunOptions, name: RecoveryPhase, message: string): void {
+  options.onEvent?.({ type: 'phase', phase: name, message });
+}
+
+function startJob(catalog: Catalog, kind: 'recovery' | 'drill'): string {
+  const job = catalog.jobs.create({ kind });
+  catalog.jobs.markRunning(job.id);
+  return job.id;
+}
+
+function finishJob(
+  catalog: Catalog,
+  jobId: string,
+  outcome: Parameters<Catalog['jobs']['finish']>[1],
+): void {
+  catalog.jobs.finish(jobId, outcome);
+}
+
+function audit(
+  catalog: Catalog,
+  context: RunContext,
+  action: string,
+  extra: Record<string, string> = {},
+): void {
+  catalog.audit.append({
+    actor: `${context.operator.user}@${context.operator.host}`,
+    action,
+    details: {
+      recoveryId: context.runId,
+      kind: context.kind,
+      backupId: context.backupId,
+      rack: context.rack.url,
+      components: context.components.join(','),
+      ...extra,
+    },
+  });
+}
