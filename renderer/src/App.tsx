@@ -6,7 +6,7 @@ import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupsScreen } from './screens/BackupsScreen.js';
 import { DashboardScreen } from './screens/DashboardScreen.js';
 import { EnableScreen } from './screens/enable/EnableScreen.js';
-import { RecoveryScreen } from './screens/RecoveryScreen.js';
+import { RecoveryScreen } from './screens/recovery/RecoveryScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 
 const SCREEN_VIEWS: Record<ScreenId, ComponentType> = {

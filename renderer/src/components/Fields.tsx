@@ -1,4 +1,5 @@
 import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
+import { bytesToBase64 } from '../lib/certificate.js';
 
 interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
   label: string;
@@ -142,5 +143,52 @@ export function RangeField({
       help={`${min} to ${max} ${unit}`}
       problem={problem}
     />
+  );
+}
+
+/** Like SecretHandle, for a secret file (a .pfx): read as base64 once, then the input is reset. */
+export class SecretFileHandle {
+  private input: HTMLInputElement | null = null;
+
+  readonly attach = (input: HTMLInputElement | null): void => {
+    this.input = input;
+  };
+
+  async takeBase64(): Promise<string | null> {
+    const file = this.input?.files?.[0];
+    if (this.input === null || file === undefined) return null;
+    this.input.value = '';
+    return bytesToBase64(new Uint8Array(await file.arrayBuffer()));
+  }
+}
+
+export function useSecretFile(): SecretFileHandle {
+  const [handle] = useState(() => new SecretFileHandle());
+  return handle;
+}
+
+export function SecretFileField({
+  label,
+  handle,
+  accept,
+  onPresenceChange,
+}: {
+  label: string;
+  handle: SecretFileHandle;
+  accept: string;
+  onPresenceChange?: (present: boolean) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="file"
+        accept={accept}
+        ref={(input) => handle.attach(input)}
+        onChange={(e) => onPresenceChange?.((e.currentTarget.files?.length ?? 0) > 0)}
+      />
+    </div>
   );
 }

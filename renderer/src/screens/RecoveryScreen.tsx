@@ -1,3 +1,0 @@
-export function RecoveryScreen() {
-  return null;
-}

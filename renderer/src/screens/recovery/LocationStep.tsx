@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { MaybeError } from '../../components/ErrorNotice.js';
+import { Field, SecretField, useSecret } from '../../components/Fields.js';
+import { LocationFields } from '../../components/LocationFields.js';
+import { locationProblem } from '../../lib/wizard.js';
+import { useRecovery } from '../../stores/index.js';
+
+/**
+ * Where the backups are and how to reach them; also whether this is a real recovery or a drill
+ * into a lab rack. Discovery reads the location directly, with no local catalog (a fresh laptop).
+ */
+export function LocationStep() {
+  const s = useRecovery((state) => state);
+  const password = useSecret();
+  const [busy, setBusy] = useState(false);
+
+  async function discover() {
+    setBusy(true);
+    const secret = password.take();
+    await s.discover(s.username === '' ? null : { username: s.username, password: secret });
+    setBusy(false);
+  }
+  return (
+    <>
+      <fieldset>
+        <legend>What to do</legend>
+        <label className="field-inline">
+          <input
+            type="radio"
+            name="recovery-mode"
+            checked={s.mode === 'recovery'}
+            onChange={() => s.setMode('recovery')}
+          />
+          Cloud recovery into a redeployed rack (in recovery mode)
+        </label>
+        <label className="field-inline">
+          <input
+            type="radio"
+            name="recovery-mode"
+            checked={s.mode === 'drill'}
+            onChange={() => s.setMode('drill')}
+          />
+          Recovery drill into a lab rack (proves a backup restores, without touching production)
+        </label>
+      </fieldset>
+      <LocationFields location={s.location} onChange={s.setLocation} />
+      <Field
+        label="User name for the location"
+        value={s.username}
+        autoComplete="username"
+        onChange={(e) => s.setUsername(e.currentTarget.value)}
+        help="Leave empty for a folder on this computer."
+      />
+      <SecretField
+        label="Password for the location"
+        handle={password}
+        autoComplete="current-password"
+      />
+      <button
+        type="button"
+        className="primary"
+        onClick={() => void discover()}
+        disabled={busy || locationProblem(s.location) !== null}
+      >
+        {busy ? 'Discovering…' : 'Discover backups'}
+      </button>
+      <MaybeError error={s.discovery.error} title="No backups could be read there" />
+      {s.discovery.data !== null && (
+        <p role="status" data-testid="discovered-count">
+          Found {s.discovery.data.backups.length} backups at {s.discovery.data.location}.
+        </p>
+      )}
+    </>
+  );
+}
