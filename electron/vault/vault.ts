@@ -79,13 +79,23 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
   if (existing !== null) return unlockExisting(existing, paths, choice);
 
   const created = await createDocument(choice);
-  const winner = withVaultLock(paths.lock, () => {
-    // Another process may have created the vault meanwhile: never overwrite it.
-    const raced = readVaultFile(paths.file);
-    if (raced !== null) return raced;
-    writeVaultFile(paths.file, paths.dir, created.doc);
-    return null;
-  });
+  const forget = () => {
+    created.dataKey.fill(0);
+    if (created.keychainAccount !== null) keychainRemove(created.keychainAccount);
+  };
+  let winner: VaultDocument | null;
+  try {
+    winner = withVaultLock(paths.lock, () => {
+      // Another process may have created the vault meanwhile: never overwrite it.
+      const raced = readVaultFile(paths.file);
+      if (raced !== null) return raced;
+      writeVaultFile(paths.file, paths.dir, created.doc);
+      return null;
+    });
+  } catch (error) {
+    forget();
+    throw error;
+  }
   if (winner === null) {
     return new Vault(paths, created.doc.vaultId, created.dataKey, {
       backend: created.doc.slots[0]?.kind ?? 'passphrase',
@@ -94,8 +104,7 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
       created: true,
     });
   }
-  created.dataKey.fill(0);
-  if (created.keychainAccount !== null) keychainRemove(created.keychainAccount);
+  forget();
   return unlockExisting(winner, paths, choice);
 }
 

@@ -3,16 +3,18 @@
  * or the chain detects (edits made with the sqlite3 command and with a raw connection that
  * drops the triggers first).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../electron/catalog/index.js';
 import { caught, freshCatalog } from './helpers.js';
 
 let catalog: Catalog;
+let home: string;
 let done: () => void;
 beforeEach(() => {
-  ({ catalog, done } = freshCatalog());
+  ({ catalog, home, done } = freshCatalog());
   catalog.audit.append({ actor: 'operator', action: 'config.set', details: { retentionDays: 7 } });
   catalog.audit.append({
     actor: 'operator',
@@ -93,6 +95,21 @@ describe('audit log', () => {
     raw.prepare('UPDATE audit_log SET seq = 2 WHERE seq = 3').run();
     expect(catalog.verifyAudit()).toMatchObject({ ok: false, firstBrokenSeq: 2 });
     raw.close();
+  });
+
+  it('keeps one unbroken chain when two processes append at the same time', async () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'append-audit.ts');
+    const writer = (actor: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture, home, actor, '150'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        child.on('exit', resolve);
+      });
+    expect(await Promise.all([writer('app'), writer('cli')])).toEqual([0, 0]);
+    expect(catalog.verifyAudit()).toMatchObject({ ok: true, entries: 303 });
+    const actors = new Set(catalog.audit.list({ afterSeq: 3 }).map((e) => e.actor));
+    expect(actors).toEqual(new Set(['app', 'cli']));
   });
 
   it('appends after a verified chain and keeps verifying', () => {

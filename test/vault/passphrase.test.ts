@@ -2,6 +2,7 @@
  * The vault with the passphrase backend only (the OS keychain turned off), against real files:
  * storing and reading secrets, refusals, tamper detection, and that secrets never leak.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -131,6 +132,24 @@ describe('vault with a passphrase', () => {
     for (const surface of surfaces) {
       for (const form of encodings(secret)) expect(surface).not.toContain(form);
     }
+  });
+
+  it('loses no write when two processes store secrets at the same time', async () => {
+    (await open(home)).close();
+    const fixture = join(import.meta.dirname, 'fixtures', 'put-many.ts');
+    const writer = (prefix: string) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture, home, prefix, '40'], {
+          stdio: ['pipe', 'ignore', 'inherit'],
+        });
+        child.stdin.end(passphrase());
+        child.on('exit', resolve);
+      });
+    expect(await Promise.all([writer('a'), writer('b')])).toEqual([0, 0]);
+    const vault = await open(home);
+    expect(vault.list()).toHaveLength(80);
+    expect(vault.get('storage-credentials:a-39').toString()).toBe('a-value-39');
+    expect(vault.get('storage-credentials:b-0').toString()).toBe('b-value-0');
   });
 
   it('writes atomically: one 0600 file, no temporary files left', async () => {
