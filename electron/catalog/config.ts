@@ -86,7 +86,7 @@ export class ConfigStore {
         this.audit.append({
           actor: audit.actor,
           action: before === null ? 'config.enable' : 'config.set',
-          details: { changed: changedFields(before, config), config: auditView(config) },
+          details: changes(before, config),
         });
         return config;
       })
@@ -142,15 +142,35 @@ function toRow(config: BackupConfig): ConfigRow {
   };
 }
 
-function auditView(config: BackupConfig): Record<string, unknown> {
-  const { updated: _updated, ...rest } = config;
-  return rest;
+type Primitive = string | number | boolean | null;
+
+/**
+ * The configuration as flat `field: value` pairs (nested fields dotted, e.g. `rack.url`), so
+ * an audit entry's details stay a simple record that any viewer can show. Unset (null) fields
+ * are left out, so a field set or cleared shows up as one change.
+ */
+function flatten(config: BackupConfig | null): Record<string, Primitive> {
+  const flat: Record<string, Primitive> = {};
+  if (config === null) return flat;
+  const { updated: _updated, ...fields } = config;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null) continue;
+    if (typeof value === 'object') {
+      for (const [inner, v] of Object.entries(value)) flat[`${key}.${inner}`] = v as Primitive;
+    } else flat[key] = value as Primitive;
+  }
+  return flat;
 }
 
-function changedFields(before: BackupConfig | null, after: BackupConfig): string[] {
-  const a = (before === null ? {} : auditView(before)) as Record<string, unknown>;
-  const b = auditView(after);
-  return Object.keys(b).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
+/** The fields that differ, with their new values (a field that disappeared becomes null). */
+function changes(before: BackupConfig | null, after: BackupConfig): Record<string, Primitive> {
+  const a = flatten(before);
+  const b = flatten(after);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const changed = keys.filter((key) => a[key] !== b[key]);
+  const details: Record<string, Primitive> = { changed: changed.join(',') };
+  for (const key of changed) details[key] = b[key] ?? null;
+  return details;
 }
 
 const locationRow = z.object({

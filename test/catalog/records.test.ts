@@ -47,9 +47,19 @@ describe('backup configuration', () => {
     expect(saved.encryption).toEqual({ mode: 'certificate', thumbprint: 'A1'.repeat(20) });
     const last = catalog.audit.list().at(-1);
     expect(last?.action).toBe('config.set');
-    expect((last?.details as { changed: string[] }).changed.sort()).toEqual(
-      ['encryption', 'frequencyHours', 'rack', 'retentionDays', 'schedulerEnabled'].sort(),
-    );
+    expect(last?.details).toEqual({
+      changed:
+        'encryption.keyEpoch,encryption.mode,encryption.thumbprint,frequencyHours,rack.fingerprint,rack.url,rack.username,retentionDays,schedulerEnabled',
+      'encryption.keyEpoch': null,
+      'encryption.mode': 'certificate',
+      'encryption.thumbprint': 'A1'.repeat(20),
+      frequencyHours: 4,
+      'rack.fingerprint': 'ab'.repeat(32),
+      'rack.url': 'https://rack.local:8443',
+      'rack.username': 'cloudadmin',
+      retentionDays: 14,
+      schedulerEnabled: false,
+    });
   });
 
   it('refuses values outside Azure Stack’s ranges and a credential that is not a vault id', () => {
