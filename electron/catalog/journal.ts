@@ -271,10 +271,11 @@ export class RestoreJournals {
 
   /** The component, refusing one that is committed or whose run is finished. */
   private assertOpen(runId: string, component: string): JournalComponent {
-    const run = this.require(runId);
-    const found = run.components.find((c) => c.name === component);
-    if (found === undefined) throw notFound('component', `${runId}/${component}`);
-    if (run.finished !== null) {
+    const raw = this.db.prepare('SELECT finished FROM restore_runs WHERE id = ?').get(runId) as
+      { finished: string | null } | undefined;
+    if (raw === undefined) throw notFound('restore run', runId);
+    const found = this.component(runId, component);
+    if (raw.finished !== null) {
       throw CatalogErrors.create(
         'CATALOG_JOURNAL_CONFLICT',
         `Restore run ${runId} already finished.`,
@@ -291,19 +292,30 @@ export class RestoreJournals {
   }
 
   private component(runId: string, name: string): JournalComponent {
-    const found = this.components(runId).find((c) => c.name === name);
+    const found = this.components(runId, name)[0];
     if (found === undefined) throw notFound('component', `${runId}/${name}`);
     return found;
   }
 
-  private components(runId: string): JournalComponent[] {
+  /** The run's components in restore order (only `onlyName` when given), with their artifacts. */
+  private components(runId: string, onlyName: string | null = null): JournalComponent[] {
+    const byComponent = new Map<string, JournalArtifact[]>();
     const artifacts = this.db
-      .prepare('SELECT * FROM restore_artifacts WHERE run_id = ? ORDER BY component, name')
-      .all(runId)
-      .map((raw) => parseRow(artifactRow, raw, 'restore_artifacts', runId));
+      .prepare(
+        'SELECT * FROM restore_artifacts WHERE run_id = ? AND (? IS NULL OR component = ?) ORDER BY component, name',
+      )
+      .all(runId, onlyName, onlyName);
+    for (const raw of artifacts) {
+      const a = parseRow(artifactRow, raw, 'restore_artifacts', runId);
+      const list = byComponent.get(a.component) ?? [];
+      list.push({ name: a.name, totalBytes: a.total_bytes, bytesConfirmed: a.bytes_confirmed });
+      byComponent.set(a.component, list);
+    }
     return this.db
-      .prepare('SELECT * FROM restore_components WHERE run_id = ? ORDER BY position')
-      .all(runId)
+      .prepare(
+        'SELECT * FROM restore_components WHERE run_id = ? AND (? IS NULL OR name = ?) ORDER BY position',
+      )
+      .all(runId, onlyName, onlyName)
       .map((raw) => {
         const row = parseRow(componentRow, raw, 'restore_components', runId);
         return {
@@ -313,13 +325,7 @@ export class RestoreJournals {
           importId: row.import_id,
           committedDigest: row.committed_digest,
           committedAt: row.committed_at,
-          artifacts: artifacts
-            .filter((a) => a.component === row.name)
-            .map((a) => ({
-              name: a.name,
-              totalBytes: a.total_bytes,
-              bytesConfirmed: a.bytes_confirmed,
-            })),
+          artifacts: byComponent.get(row.name) ?? [],
         };
       });
   }
