@@ -16,6 +16,7 @@ import { CliErrors, reportError, type CliContext } from './io.js';
 /** Groups are loaded on demand so one command does not pay for the others' start-up. */
 const GROUPS: Record<string, () => Promise<CommandGroup>> = {
   repo: async () => (await import('./repo.js')).repoCommands,
+  recovery: async () => (await import('./recovery.js')).recoveryCommands,
 };
 
 export function defaultHome(): string {

@@ -65,6 +65,14 @@ export const RecoveryErrors = defineErrors({
     category: 'damaged',
     hint: 'The rack refused the restored data of this component; nothing of it was applied. Verify the backup, then restore the component again or from an older backup.',
   },
+  RECOVERY_KIT_UNAVAILABLE: {
+    category: 'refused',
+    hint: 'Enable backup first (location, rack and key); the kit is made from that configuration.',
+  },
+  RECOVERY_WRONG_KEY: {
+    category: 'auth',
+    hint: 'Give the key named in the message: the operator key of that epoch, or the .pfx of that certificate.',
+  },
   RECOVERY_BAD_REPORT: {
     category: 'damaged',
     hint: 'The stored recovery report cannot be read. Run the recovery or drill again to produce a new one.',
