@@ -8,32 +8,13 @@
  * a new tab needs the printed URL again.
  */
 import {
-  CONSOLE_CALL_PATH,
   CONSOLE_EVENTS_PATH,
   CONSOLE_TOKEN_PARAM,
   type LifeboatBridge,
 } from '../../../shared/contract/index.js';
+import { consoleCall, TOKEN_SHAPE, tokenFromUrl, urlWithoutToken } from './consoleTransport.js';
 
 const TOKEN_KEY = 'lifeboat.consoleToken';
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,256}$/;
-
-/** Reads the token from a URL's fragment or query; null when absent or malformed. */
-export function tokenFromUrl(href: string): string | null {
-  const url = new URL(href);
-  const fromHash = new URLSearchParams(url.hash.replace(/^#/, '')).get(CONSOLE_TOKEN_PARAM);
-  const token = fromHash ?? url.searchParams.get(CONSOLE_TOKEN_PARAM);
-  return token !== null && TOKEN_SHAPE.test(token) ? token : null;
-}
-
-/** The URL with the token removed from both fragment and query, for history.replaceState. */
-export function urlWithoutToken(href: string): string {
-  const url = new URL(href);
-  url.searchParams.delete(CONSOLE_TOKEN_PARAM);
-  const hash = new URLSearchParams(url.hash.replace(/^#/, ''));
-  hash.delete(CONSOLE_TOKEN_PARAM);
-  url.hash = hash.toString();
-  return url.toString();
-}
 
 /** Takes the token out of the address bar (or from this tab's storage after a reload). */
 export function claimConsoleToken(): string | null {
@@ -47,10 +28,7 @@ export function claimConsoleToken(): string | null {
   return stored !== null && TOKEN_SHAPE.test(stored) ? stored : null;
 }
 
-/**
- * Builds the bridge. Calls always resolve to the host's outcome envelope, even on an HTTP
- * error status, because the host answers typed errors (401, 403, 400) with the same envelope.
- */
+/** Builds the bridge: calls over fetch, events over one shared EventSource. */
 export function createConsoleBridge(
   token: string,
   origin = window.location.origin,
@@ -80,17 +58,7 @@ export function createConsoleBridge(
 
   return {
     transport: 'console',
-    async call(method, params) {
-      const response = await fetch(new URL(CONSOLE_CALL_PATH, origin), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ method, params }),
-        cache: 'no-store',
-        credentials: 'omit',
-        referrerPolicy: 'no-referrer',
-      });
-      return (await response.json()) as unknown;
-    },
+    call: (method, params) => consoleCall(origin, token, method, params),
     onEvent(listener) {
       listeners.add(listener);
       if (source === null) openStream();

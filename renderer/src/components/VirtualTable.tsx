@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { nextIndex } from '../lib/keys.js';
 
 export interface Column<Row> {
   /** Column header text, also the accessible name of its cells' column. */
@@ -110,31 +111,4 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
       </div>
     </div>
   );
-}
-
-/** Where a navigation key moves the selection; null for keys the table does not handle. */
-export function nextIndex(
-  key: string,
-  current: number,
-  count: number,
-  pageSize: number,
-): number | null {
-  if (count === 0) return null;
-  const clamp = (i: number) => Math.max(0, Math.min(count - 1, i));
-  switch (key) {
-    case 'ArrowDown':
-      return clamp(current < 0 ? 0 : current + 1);
-    case 'ArrowUp':
-      return clamp(current < 0 ? 0 : current - 1);
-    case 'PageDown':
-      return clamp(current + pageSize);
-    case 'PageUp':
-      return clamp(current - pageSize);
-    case 'Home':
-      return 0;
-    case 'End':
-      return count - 1;
-    default:
-      return null;
-  }
 }

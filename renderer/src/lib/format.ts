@@ -67,13 +67,6 @@ export function formatTimestamp(iso: string): string {
   );
 }
 
-/** Seconds left at the current rate, or undefined while the rate is not known yet. */
-export function estimateSecondsLeft(done: number, total: number, bytesPerSecond: number) {
-  if (total <= 0 || done >= total) return 0;
-  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return undefined;
-  return (total - done) / bytesPerSecond;
-}
-
 /** 0..100, clamped; a total of 0 counts as complete only when `done` is also 0 and finished. */
 export function percent(done: number, total: number): number {
   if (total <= 0) return 0;
