@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import tls from 'node:tls';
-import { CommonErrors } from '../../shared/errors.js';
+import { CommonErrors, LifeboatError } from '../../shared/errors.js';
 import { RackErrors } from './errors.js';
 
 /** Normalises an operator-typed fingerprint (any case, with or without colons) to `AB:CD:…`. */
@@ -68,6 +68,7 @@ function connectOptions(url: URL): tls.ConnectionOptions {
 
 /** Maps a socket-level failure to a typed error. */
 export function transportError(error: unknown, url: URL): Error {
+  if (error instanceof LifeboatError) return error;
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     if (error.code.startsWith('ERR_SSL') || error.code.includes('TLS')) {
       return RackErrors.create('RACK_TLS_FAILED', `TLS with ${url.host} failed (${error.code}).`, {
@@ -77,13 +78,9 @@ export function transportError(error: unknown, url: URL): Error {
     return RackErrors.create(
       'RACK_UNREACHABLE',
       `The rack at ${url.host} cannot be reached (${error.code}).`,
-      {
-        cause: error,
-        details: { errno: error.code },
-      },
+      { cause: error, details: { errno: error.code } },
     );
   }
-  if (error instanceof Error && (RackErrors.is(error) || CommonErrors.is(error))) return error;
   return RackErrors.create(
     'RACK_UNREACHABLE',
     `The connection to the rack at ${url.host} failed.`,
