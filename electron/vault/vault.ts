@@ -108,6 +108,24 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
   return unlockExisting(winner, paths, choice);
 }
 
+export interface VaultSummary {
+  file: string;
+  exists: boolean;
+  /** The backends that can open it, in the order they are tried. */
+  slots: VaultBackend[];
+}
+
+/**
+ * What can be said about a profile's vault without unlocking it: whether it exists and which
+ * backends protect it (so the app can ask for a passphrase only when one is needed). A damaged
+ * or foreign file is refused as `openVault` would refuse it.
+ */
+export function inspectVault(options: { home: string }): VaultSummary {
+  const { file } = vaultPaths(options.home);
+  const doc = readVaultFile(file);
+  return { file, exists: doc !== null, slots: doc === null ? [] : doc.slots.map((s) => s.kind) };
+}
+
 async function createDocument(choice: BackendChoice) {
   const vaultId = randomBytes(16).toString('hex');
   const dataKey = randomKey();

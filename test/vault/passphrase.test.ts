@@ -7,7 +7,12 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal, unseal } from '../../electron/vault/crypto.js';
-import { openVault, secretIds, type KeyProtector } from '../../electron/vault/index.js';
+import {
+  inspectVault,
+  openVault,
+  secretIds,
+  type KeyProtector,
+} from '../../electron/vault/index.js';
 import { caught, encodings, tempHome } from './helpers.js';
 
 const passphrase = () => Buffer.from('a long enough vault passphrase');
@@ -68,6 +73,18 @@ describe('vault with a passphrase', () => {
     expect(second.get('rack-credentials:https://rack.local').toString()).toBe('rack-pw');
     second.put(secretIds.storageCredentials('b'), Buffer.from('b-pw'), { label: 'b' });
     expect(first.get('storage-credentials:b').toString()).toBe('b-pw');
+  });
+
+  it('can be inspected without unlocking', async () => {
+    expect(inspectVault({ home })).toEqual({ file: vaultFile(), exists: false, slots: [] });
+    (await open(home)).close();
+    expect(inspectVault({ home })).toEqual({
+      file: vaultFile(),
+      exists: true,
+      slots: ['passphrase'],
+    });
+    writeFileSync(vaultFile(), 'garbage');
+    expect((await caught(() => inspectVault({ home }))).code).toBe('VAULT_FILE_DAMAGED');
   });
 
   it('names the id when a secret is absent', async () => {
