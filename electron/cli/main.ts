@@ -16,6 +16,11 @@ import { CliErrors, reportError, type CliContext } from './io.js';
 /** Groups are loaded on demand so one command does not pay for the others' start-up. */
 const GROUPS: Record<string, () => Promise<CommandGroup>> = {
   repo: async () => (await import('./repo.js')).repoCommands,
+  config: async () => (await import('./config.js')).configCommands,
+  backup: async () => (await import('./backup.js')).backupCommands,
+  key: async () => (await import('./key.js')).keyCommands,
+  audit: async () => (await import('./audit.js')).auditCommands,
+  catalog: async () => (await import('./catalog.js')).catalogCommands,
   recovery: async () => (await import('./recovery.js')).recoveryCommands,
 };
 

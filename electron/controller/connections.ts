@@ -1,0 +1,106 @@
+/**
+ * Opening what a job talks to, from the saved configuration and the vault: the location's
+ * storage, the repository with the current epoch's key, and the rack with its pinned
+ * fingerprint. Secrets are fetched from the vault at the last moment and wiped after use.
+ */
+import type { BackupConfig } from '../catalog/index.js';
+import { RackClient } from '../rack/index.js';
+import { openRepository, type KeyMaterial, type Repository } from '../repository/index.js';
+import { openFileStorage, type Storage } from '../storage/index.js';
+import { secretIds } from '../vault/index.js';
+import type { ControllerContext } from './context.js';
+import { ConfigErrors } from './errors.js';
+
+/** Opens the configured location as storage (through the test seam, if any). */
+export async function openLocation(
+  ctx: ControllerContext,
+  path: string,
+  options: { create?: boolean } = {},
+): Promise<Storage> {
+  return ctx.wrapStorage(await openFileStorage(path, options));
+}
+
+/** The key material of the configured epoch, from the vault. The caller wipes it. */
+export function currentKeyMaterial(ctx: ControllerContext, config: BackupConfig): KeyMaterial {
+  const repositoryId = requireRepositoryId(config);
+  if (config.encryption.mode === 'key') {
+    return {
+      operatorKey: ctx.vault.get(
+        secretIds.repoOperatorKey(repositoryId, config.encryption.keyEpoch),
+      ),
+    };
+  }
+  const epoch = certificateEpoch(ctx, repositoryId);
+  return { epoch, masterKey: ctx.vault.get(secretIds.repoMasterKey(repositoryId, epoch)) };
+}
+
+export function wipeKeyMaterial(material: KeyMaterial): void {
+  if ('operatorKey' in material) material.operatorKey.fill(0);
+  else if ('masterKey' in material) material.masterKey.fill(0);
+  else material.password.fill(0);
+}
+
+/** Opens the configured repository with the current key. */
+export async function openConfiguredRepository(
+  ctx: ControllerContext,
+  config: BackupConfig,
+): Promise<Repository> {
+  const storage = await openLocation(ctx, config.locationPath);
+  const material = currentKeyMaterial(ctx, config);
+  try {
+    return await openRepository(storage, material);
+  } finally {
+    wipeKeyMaterial(material);
+  }
+}
+
+/** Connects to the configured rack with the pinned fingerprint and the vault's password. */
+export async function connectRack(
+  ctx: ControllerContext,
+  config: BackupConfig,
+  signal?: AbortSignal,
+): Promise<RackClient> {
+  if (config.rack === null) {
+    throw ConfigErrors.create('CONFIG_NOT_ENABLED', 'No rack is configured for backup.');
+  }
+  const password = ctx.vault.get(secretIds.rackCredentials(config.rack.url));
+  ctx.logger.guard(password);
+  try {
+    return await RackClient.connect({
+      url: config.rack.url,
+      fingerprint: config.rack.fingerprint,
+      username: config.rack.username,
+      password,
+      ...(signal === undefined ? {} : { signal }),
+    });
+  } finally {
+    password.fill(0);
+  }
+}
+
+export function requireRepositoryId(config: BackupConfig): string {
+  if (config.repositoryId === null) {
+    throw ConfigErrors.create('CONFIG_NOT_ENABLED', 'The configuration names no repository.');
+  }
+  return config.repositoryId;
+}
+
+/** In certificate mode the vault holds one master key per epoch; the newest is current. */
+function certificateEpoch(ctx: ControllerContext, repositoryId: string): number {
+  const prefix = `repo-master-key:${repositoryId}:`;
+  const epochs = ctx.vault
+    .list()
+    .filter((entry) => entry.id.startsWith(prefix))
+    .map((entry) => Number(entry.id.slice(prefix.length)))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  if (epochs.length === 0) {
+    throw ConfigErrors.create(
+      'CONFIG_NOT_ENABLED',
+      'This workstation holds no key for the certificate-mode repository.',
+      {
+        hint: 'Change the key (a new certificate starts a new key epoch this workstation can write).',
+      },
+    );
+  }
+  return Math.max(...epochs);
+}

@@ -1,0 +1,83 @@
+/**
+ * Validating a location before anything is saved there: reachable, writable (a probe object is
+ * written, read back and deleted), its free space, and not inside another repository. An
+ * existing Lifeboat repository at the location itself is reported (its backups can be kept).
+ */
+import { createHash } from 'node:crypto';
+import { asLifeboatError, type ErrorBody } from '../../shared/errors.js';
+import { describeRepository, isInsideRepository } from '../repository/index.js';
+import type { Storage } from '../storage/index.js';
+import { locationSchema, parseOrThrow, type LocationInput } from './config.js';
+import { openLocation } from './connections.js';
+import type { ControllerContext } from './context.js';
+import type { LocationTestResult } from './contract-types.js';
+
+/** A stable id for a location: the same path is the same location. */
+export function locationId(location: LocationInput): string {
+  const digest = createHash('sha256').update(`${location.kind}\0${location.path}`).digest('hex');
+  return `loc-${digest.slice(0, 16)}`;
+}
+
+export interface LocationCheck {
+  readonly result: LocationTestResult;
+  /** The opened storage when the location is usable. */
+  readonly storage: Storage | null;
+}
+
+export async function checkLocation(
+  ctx: ControllerContext,
+  input: LocationInput,
+): Promise<LocationCheck> {
+  const location = parseOrThrow(locationSchema, input, 'location');
+  const problems: ErrorBody[] = [];
+  const result = {
+    reachable: false,
+    writable: false,
+    freeBytes: null as number | null,
+    totalBytes: null as number | null,
+    existingRepository: null as LocationTestResult['existingRepository'],
+    insideAnotherRepository: false,
+    problems,
+  };
+  let storage: Storage;
+  try {
+    storage = await openLocation(ctx, location.path, { create: location.kind === 'folder' });
+    result.reachable = true;
+  } catch (error) {
+    problems.push(asLifeboatError(error).toBody());
+    return { result, storage: null };
+  }
+  try {
+    const probe = await storage.probe();
+    result.writable = probe.writable && probe.readBack && probe.deleted;
+    result.freeBytes = probe.space?.available ?? null;
+    result.totalBytes = probe.space?.total ?? null;
+  } catch (error) {
+    problems.push(asLifeboatError(error).toBody());
+  }
+  try {
+    const outer = await isInsideRepository(location.path);
+    if (outer !== null) {
+      result.insideAnotherRepository = true;
+      problems.push({
+        code: 'REPO_INSIDE_REPOSITORY',
+        message: `${location.path} lies inside the repository at ${outer}.`,
+        hint: 'Choose a folder that is not inside another backup repository.',
+        category: 'refused',
+      });
+    }
+    result.existingRepository = await describeRepository(storage);
+  } catch (error) {
+    problems.push(asLifeboatError(error).toBody());
+  }
+  if (result.writable && result.freeBytes === 0) {
+    problems.push({
+      code: 'STORAGE_FULL',
+      message: `The location ${location.path} has no free space.`,
+      hint: 'Free space on it or choose another location.',
+      category: 'storage',
+    });
+  }
+  const usable = result.writable && problems.length === 0;
+  return { result, storage: usable ? storage : null };
+}

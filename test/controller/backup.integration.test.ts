@@ -1,0 +1,382 @@
+/**
+ * The controller against real parts: a lab rack (small scale) on loopback, a real folder as the
+ * location, the real vault (the OS keychain under `npm test`, which runs gnome-keyring) and a
+ * real catalog file. Covers issue 4's "done means": enable, back up, list, verify, modify each
+ * setting, prune with retention, a failing component, a rack dropping mid-backup, a full
+ * location, wrong credentials, a second concurrent start, and the secret scan.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackupController,
+  formatKey,
+  type BackupControllerOptions,
+  type HostEvent,
+} from '../../electron/controller/index.js';
+import { findSecret } from '../../electron/log/index.js';
+import { RackClient } from '../../electron/rack/index.js';
+import type { Storage } from '../../electron/storage/index.js';
+import { StorageErrors } from '../../electron/storage/index.js';
+import { LifeboatError } from '../../shared/errors.js';
+import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
+
+const DAY = 86_400_000;
+let rack: LabRack;
+let root: string;
+let home: string;
+let location: string;
+const events: HostEvent[] = [];
+const storagePassword = Buffer.from(`share-${randomBytes(12).toString('hex')}`);
+let operatorKey: Buffer;
+
+/** Without the test keyring (plain `vitest run`) the vault falls back to a passphrase. */
+function vaultOptions(): Partial<BackupControllerOptions> {
+  return process.env['LIFEBOAT_TEST_KEYRING'] === '1'
+    ? {}
+    : { vaultPassphrase: Buffer.from('a long enough test passphrase') };
+}
+
+async function open(extra: Partial<BackupControllerOptions> = {}): Promise<BackupController> {
+  const controller = await BackupController.open({
+    home,
+    actor: 'tester@lab',
+    ...vaultOptions(),
+    ...extra,
+  });
+  controller.on((event) => events.push(event));
+  return controller;
+}
+
+function rackInput(password: Buffer = rack.password) {
+  return { url: rack.url, fingerprint: rack.fingerprint, username: rack.username, password };
+}
+
+async function caught(promise: Promise<unknown> | (() => unknown)): Promise<LifeboatError> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    if (error instanceof LifeboatError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lifeboat-controller-'));
+  home = join(root, 'home');
+  location = join(root, 'share');
+  mkdirSync(home);
+  rack = await startLabRack({ scale: 'small' });
+});
+
+afterAll(async () => {
+  await rack?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('backup controller against a lab rack, a folder and the vault', () => {
+  let controller: BackupController;
+
+  it('refuses wrong rack credentials and an unconfirmed key, saving nothing', async () => {
+    controller = await open();
+    const key = controller.generateKey();
+    expect(key.key).toHaveLength(formatKey(randomBytes(32)).length);
+    const wrong = await caught(
+      controller.enable({
+        location: { kind: 'folder', path: location },
+        credentials: null,
+        encryption: { mode: 'generated', pendingKeyId: key.pendingKeyId },
+        rack: rackInput(Buffer.from('not-the-password')),
+      }),
+    );
+    expect(wrong.code).toBe('RACK_AUTH_FAILED');
+    expect(controller.settings().configured).toBe(false);
+    const unconfirmed = await caught(
+      controller.enable({
+        location: { kind: 'folder', path: location },
+        credentials: null,
+        encryption: { mode: 'generated', pendingKeyId: key.pendingKeyId },
+        rack: rackInput(),
+      }),
+    );
+    expect(unconfirmed.code).toBe('CONFIG_KEY_NOT_SAVED');
+    expect(
+      (await caught(() => controller.confirmGeneratedKey(key.pendingKeyId, 'nope'))).code,
+    ).toBe('CONFIG_KEY_NOT_SAVED');
+    controller.discardGeneratedKey(key.pendingKeyId);
+  });
+
+  it('tests the location, then enables backup with an imported key and storage credentials', async () => {
+    const test = await controller.testLocation({ kind: 'folder', path: location });
+    expect(test).toMatchObject({ reachable: true, writable: true, insideAnotherRepository: false });
+    expect(test.freeBytes).toBeGreaterThan(0);
+    operatorKey = randomBytes(32);
+    const settings = await controller.enable({
+      location: { kind: 'folder', path: location },
+      credentials: { username: 'backup-operator', password: storagePassword },
+      encryption: { mode: 'imported', key: Buffer.from(formatKey(operatorKey)) },
+      rack: rackInput(),
+      schedule: { frequencyHours: 6, retentionDays: 7 },
+    });
+    expect(settings).toMatchObject({
+      configured: true,
+      credentials: { present: true, username: 'backup-operator' },
+      encryption: { mode: 'key', keyEpoch: 1 },
+      schedule: { frequencyHours: 6, retentionDays: 7, enabled: true },
+    });
+    // A folder inside the repository is refused.
+    const nested = await controller.testLocation({ kind: 'folder', path: join(location, 'inner') });
+    expect(nested.insideAnotherRepository).toBe(true);
+  });
+
+  it('backs up every component with per-component progress, Succeeded only once verified', async () => {
+    events.length = 0;
+    const result = await controller.runBackup();
+    expect(result.status).toBe('Succeeded');
+    expect(result.components).toHaveLength(10);
+    const progress = events.filter((e) => e.type === 'job.progress');
+    expect(progress.length).toBeGreaterThan(1);
+    const last = progress.at(-1);
+    expect(
+      last?.type === 'job.progress' &&
+        last.progress.components.every((c) => c.status === 'Succeeded'),
+    ).toBe(true);
+    expect(events.some((e) => e.type === 'job.finished' && e.job.status === 'succeeded')).toBe(
+      true,
+    );
+    // The state digest recorded per component equals the rack's own digest.
+    const client = await RackClient.connect(rackInput());
+    try {
+      const detail = await controller.getBackup(result.backupId as string);
+      for (const component of detail.components) {
+        expect(component.digest).toBe((await client.digest(component.component)).stateDigest);
+      }
+    } finally {
+      client.close();
+    }
+    const listed = controller.listBackups();
+    expect(listed[0]).toMatchObject({
+      backupId: result.backupId,
+      status: 'Succeeded',
+      keyEpoch: 1,
+    });
+    expect((await controller.verifyBackup(result.backupId as string, { readData: true })).ok).toBe(
+      true,
+    );
+  });
+
+  it('refuses a second concurrent start, naming the running job', async () => {
+    await rack.setFaults({ latencyMs: 150 });
+    const first = controller.startBackup();
+    const second = await caught(() => controller.startBackup());
+    expect(second.code).toBe('BACKUP_JOB_RUNNING');
+    expect(second.message).toContain(first.jobId);
+    // Another process on the same profile is refused the same way.
+    const other = await open();
+    expect((await caught(() => other.startBackup())).message).toContain(first.jobId);
+    await other.close();
+    await rack.setFaults({});
+    expect((await first.done).status).toBe('Succeeded');
+  });
+
+  it('records a failing component as PartialSucceeded with the reason, never Succeeded', async () => {
+    await rack.setFaults({ failComponent: { component: 'keyvault', status: 500, times: 0 } });
+    const result = await controller.runBackup();
+    await rack.setFaults({});
+    expect(result.status).toBe('PartialSucceeded');
+    const keyvault = result.components.find((c) => c.component === 'keyvault');
+    expect(keyvault).toMatchObject({ status: 'Failed' });
+    expect(keyvault?.reason).toMatch(/RACK_/);
+    const detail = await controller.getBackup(result.backupId as string);
+    expect(detail.summary.status).toBe('PartialSucceeded');
+    expect(detail.components.find((c) => c.component === 'keyvault')?.reason).toBeTruthy();
+    const health = await controller.health();
+    expect(health.alerts.map((a) => a.code)).toContain('COMPONENT_FAILED');
+  });
+
+  it('fails a backup on a full location without listing it or damaging older backups', async () => {
+    const full = await open({ wrapStorage: fillsUpAfter(64 * 1024) });
+    const before = full.listBackups().length;
+    const result = await full.runBackup();
+    expect(result.status).toBe('Failed');
+    expect(result.error?.code).toBe('STORAGE_FULL');
+    await full.close();
+    const listed = controller.listBackups();
+    expect(
+      listed.filter((b) => b.status === 'Succeeded' || b.status === 'PartialSucceeded'),
+    ).toHaveLength(before);
+    const newest = listed.find((b) => b.status === 'Succeeded');
+    expect(
+      (await controller.verifyBackup(newest?.backupId as string, { readData: false })).ok,
+    ).toBe(true);
+  });
+
+  it('modifies schedule, credentials and key; lists which backups need the old key', async () => {
+    expect(
+      controller.changeSchedule({ frequencyHours: 4, retentionDays: 7, enabled: false }).schedule,
+    ).toEqual({
+      frequencyHours: 4,
+      retentionDays: 7,
+      enabled: false,
+    });
+    const credentials = await controller.changeCredentials({
+      username: 'rotated-user',
+      password: storagePassword,
+    });
+    expect(credentials.credentials.username).toBe('rotated-user');
+    const before = controller
+      .listBackups()
+      .filter((b) => b.status !== 'Failed')
+      .map((b) => b.backupId);
+    const rotated = await controller.changeKey({
+      mode: 'imported',
+      key: Buffer.from(randomBytes(32).toString('base64')),
+    });
+    expect(rotated.encryption?.keyEpoch).toBe(2);
+    expect(rotated.oldKeys).toHaveLength(1);
+    expect(rotated.oldKeys[0]?.keyEpoch).toBe(1);
+    expect(new Set(rotated.oldKeys[0]?.neededBy)).toEqual(new Set(before));
+    const result = await controller.runBackup();
+    expect(result.status).toBe('Succeeded');
+    expect(controller.listBackups()[0]?.keyEpoch).toBe(2);
+  });
+
+  it('asks before a retention change deletes backups, and prunes only what was confirmed', async () => {
+    // Ten days later, every backup but the newest Succeeded one is past a 2-day retention.
+    const later = await open({ now: () => Date.now() + 10 * DAY });
+    const preview = later.previewSchedule({ frequencyHours: 4, retentionDays: 2, enabled: true });
+    const newest = later.listBackups().find((b) => b.status === 'Succeeded');
+    expect(preview.keptNewestSucceeded).toBe(newest?.backupId);
+    expect(preview.wouldDelete.length).toBeGreaterThan(0);
+    expect(preview.wouldDelete.map((b) => b.backupId)).not.toContain(newest?.backupId);
+    const refused = await caught(() =>
+      later.changeSchedule({ frequencyHours: 4, retentionDays: 2, enabled: true }),
+    );
+    expect(refused.code).toBe('CONFIG_CONFIRMATION_REQUIRED');
+    const ids = preview.wouldDelete.map((b) => b.backupId);
+    later.changeSchedule({ frequencyHours: 4, retentionDays: 2, enabled: true }, ids);
+    expect((await caught(later.prune({ confirmBackupIds: ids.slice(1) }))).code).toBe(
+      'CONFIG_CONFIRMATION_REQUIRED',
+    );
+    const dry = await later.prune({ confirmBackupIds: ids, dryRun: true });
+    expect(dry.deleted).toEqual(ids);
+    const pruned = await later.prune({ confirmBackupIds: ids });
+    expect(pruned.deleted).toEqual(ids);
+    for (const id of ids)
+      expect(later.listBackups().find((b) => b.backupId === id)?.status).toBe('Deleted');
+    expect((await later.verifyBackup(newest?.backupId as string, { readData: true })).ok).toBe(
+      true,
+    );
+    await later.close();
+  });
+
+  it('moves to a new location; older backups stay listed where they are', async () => {
+    const second = join(root, 'share-2');
+    const oldIds = controller.listBackups().map((b) => b.backupId);
+    const moved = await controller.changeLocation({
+      location: { kind: 'folder', path: second },
+      credentials: null,
+    });
+    expect(moved.location?.path).toBe(second);
+    const result = await controller.runBackup();
+    expect(result.status).toBe('Succeeded');
+    const listed = controller.listBackups();
+    expect(listed.find((b) => b.backupId === result.backupId)?.location).toBe(second);
+    for (const id of oldIds) expect(listed.find((b) => b.backupId === id)?.location).toBe(location);
+  });
+
+  it('rebuilds the catalog from the repository', async () => {
+    const rebuilt = await controller.rebuildCatalog();
+    expect(rebuilt.backups).toBe(1);
+  });
+
+  it('audits every configuration, key, retention and deletion action in an intact chain', () => {
+    const actions = controller.listAudit().map((e) => e.action);
+    for (const action of [
+      'config.enable',
+      'key.set',
+      'config.set',
+      'credentials.set',
+      'key.rotate',
+      'retention.set',
+      'backup.delete',
+    ]) {
+      expect(actions).toContain(action);
+    }
+    expect(controller.verifyAudit()).toMatchObject({ ok: true, firstBrokenSeq: null });
+  });
+
+  it('marks a backup whose rack drops mid-way as not Succeeded', async () => {
+    const client = await RackClient.connect(rackInput());
+    client.close();
+    await rack.setFaults({ latencyMs: 100 });
+    const run = controller.startBackup();
+    // Let the first components through, then the rack disappears.
+    await waitFor(() => events.some((e) => e.type === 'job.log' && e.jobId === run.jobId));
+    await rack.stop();
+    const result = await run.done;
+    expect(result.status).not.toBe('Succeeded');
+    expect(
+      result.components.some((c) => c.status === 'Failed' && /RACK_/.test(c.reason ?? '')),
+    ).toBe(result.status === 'PartialSucceeded');
+    const health = await controller.health();
+    expect(health.alerts.map((a) => a.code)).toContain('RACK_UNREACHABLE');
+  });
+
+  it('never lets a secret reach the catalog, the logs or an event', async () => {
+    await controller.close();
+    const secrets = [operatorKey, storagePassword, rack.password];
+    const haystacks = [
+      readFileSync(join(home, 'catalog.sqlite')).toString('latin1'),
+      ...readdirSync(join(home, 'logs')).map((f) => readFileSync(join(home, 'logs', f), 'utf8')),
+      JSON.stringify(events),
+    ];
+    for (const wal of readdirSync(home).filter((f) => f.startsWith('catalog.sqlite-'))) {
+      haystacks.push(readFileSync(join(home, wal)).toString('latin1'));
+    }
+    for (const secret of secrets) {
+      for (const text of haystacks) expect(findSecret(text, secret)).toBeNull();
+    }
+  });
+});
+
+/** A storage that accepts `budget` bytes, then fails every write with ENOSPC, like a full share. */
+function fillsUpAfter(budget: number): (storage: Storage) => Storage {
+  return (storage) => {
+    let written = 0;
+    return new Proxy(storage, {
+      get(target, property, receiver) {
+        if (property === 'put') {
+          return async (name: string, data: Buffer | readonly Buffer[]) => {
+            const size = Buffer.isBuffer(data)
+              ? data.length
+              : data.reduce((sum, b) => sum + b.length, 0);
+            written += size;
+            if (written > budget) {
+              throw StorageErrors.create(
+                'STORAGE_FULL',
+                `The location ${target.location} is full.`,
+              );
+            }
+            return target.put(name, data);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function'
+          ? (value as (...args: unknown[]) => unknown).bind(target)
+          : value;
+      },
+    });
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
