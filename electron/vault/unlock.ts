@@ -60,6 +60,8 @@ export async function createSlots(
   dataKey: Buffer,
   choice: BackendChoice,
 ): Promise<{ slots: Slot[]; notUsed: NotUsed[]; keychainAccount: string | null }> {
+  // Checked first, so a refused passphrase leaves no keychain item behind.
+  if (choice.passphrase !== undefined) assertPassphraseStrength(choice.passphrase);
   const slots: Slot[] = [];
   const notUsed: NotUsed[] = [];
   const protector = await protectorSlot(dataKey, choice.protector);
@@ -76,7 +78,6 @@ export async function createSlots(
   } else notUsed.push({ backend: 'keychain', reason: 'the caller turned the OS keychain off' });
 
   if (choice.passphrase !== undefined) {
-    assertPassphraseStrength(choice.passphrase);
     slots.push(passphraseSlot(vaultId, dataKey, choice.passphrase));
   } else notUsed.push({ backend: 'passphrase', reason: 'no passphrase was supplied' });
   return { slots, notUsed, keychainAccount: account };

@@ -77,7 +77,11 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
   };
   const existing = readVaultFile(paths.file);
   if (existing !== null) return unlockExisting(existing, paths, choice);
+  return createVault(paths, choice);
+}
 
+/** Creates the vault file; when another process wins the race, opens theirs instead. */
+async function createVault(paths: VaultPaths, choice: BackendChoice): Promise<Vault> {
   const created = await createDocument(choice);
   const forget = () => {
     created.dataKey.fill(0);
@@ -86,7 +90,7 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
   let winner: VaultDocument | null;
   try {
     winner = withVaultLock(paths.lock, () => {
-      // Another process may have created the vault meanwhile: never overwrite it.
+      // Never overwrite: a vault that appeared meanwhile is the one to use.
       const raced = readVaultFile(paths.file);
       if (raced !== null) return raced;
       writeVaultFile(paths.file, paths.dir, created.doc);
@@ -96,16 +100,16 @@ export async function openVault(options: OpenVaultOptions): Promise<Vault> {
     forget();
     throw error;
   }
-  if (winner === null) {
-    return new Vault(paths, created.doc.vaultId, created.dataKey, {
-      backend: created.doc.slots[0]?.kind ?? 'passphrase',
-      notUsed: created.notUsed,
-      slots: created.doc.slots.map((s) => s.kind),
-      created: true,
-    });
+  if (winner !== null) {
+    forget();
+    return unlockExisting(winner, paths, choice);
   }
-  forget();
-  return unlockExisting(winner, paths, choice);
+  return new Vault(paths, created.doc.vaultId, created.dataKey, {
+    backend: created.doc.slots[0]?.kind ?? 'passphrase',
+    notUsed: created.notUsed,
+    slots: created.doc.slots.map((s) => s.kind),
+    created: true,
+  });
 }
 
 export interface VaultSummary {
