@@ -40,7 +40,6 @@ export async function consoleCall(
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
     body: JSON.stringify({ method, params }),
-    cache: 'no-store',
     credentials: 'omit',
     referrerPolicy: 'no-referrer',
   });
