@@ -33,6 +33,10 @@ export const VaultErrors = defineErrors({
     category: 'auth',
     hint: 'None of the ways that protect this vault is available here. Open it where its keychain is, or supply its passphrase.',
   },
+  VAULT_LAST_SLOT: {
+    category: 'refused',
+    hint: 'Keep at least one way to open the vault: add another (for example a new passphrase) before removing this one.',
+  },
   VAULT_NO_BACKEND: {
     category: 'refused',
     hint: 'No OS keychain is reachable on this machine: supply a vault passphrase so the secrets can be stored encrypted in a file.',

@@ -129,7 +129,11 @@ function keychainSlot(
   };
 }
 
-function passphraseSlot(vaultId: string, dataKey: Buffer, passphrase: Buffer): PassphraseSlot {
+export function passphraseSlot(
+  vaultId: string,
+  dataKey: Buffer,
+  passphrase: Buffer,
+): PassphraseSlot {
   const salt = randomBytes(16);
   const kek = derivePassphraseKey(passphrase, salt, SCRYPT_DEFAULTS);
   const sealed = seal(kek, dataKey, slotAad(vaultId, 'passphrase'));

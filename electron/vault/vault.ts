@@ -26,7 +26,14 @@ import {
   type VaultRecord,
 } from './file.js';
 import { assertSecretId } from './ids.js';
-import { createSlots, unlockSlots, type BackendChoice, type NotUsed } from './unlock.js';
+import {
+  assertPassphraseStrength,
+  createSlots,
+  passphraseSlot,
+  unlockSlots,
+  type BackendChoice,
+  type NotUsed,
+} from './unlock.js';
 
 export interface OpenVaultOptions {
   /** The profile folder; the vault lives in `<home>/vault/`. */
@@ -107,7 +114,6 @@ async function createVault(paths: VaultPaths, choice: BackendChoice): Promise<Va
   return new Vault(paths, created.doc.vaultId, created.dataKey, {
     backend: created.doc.slots[0]?.kind ?? 'passphrase',
     notUsed: created.notUsed,
-    slots: created.doc.slots.map((s) => s.kind),
     created: true,
   });
 }
@@ -170,7 +176,6 @@ async function unlockExisting(
   return new Vault(paths, doc.vaultId, unlocked.dataKey, {
     backend: unlocked.backend,
     notUsed: unlocked.notUsed,
-    slots: doc.slots.map((s) => s.kind),
     created: false,
   });
 }
@@ -188,7 +193,6 @@ function verifyMac(doc: VaultDocument, dataKey: Buffer, file: string): void {
 interface OpenState {
   backend: VaultBackend;
   notUsed: NotUsed[];
-  slots: VaultBackend[];
   created: boolean;
 }
 
@@ -221,7 +225,7 @@ export class Vault {
         nonce: sealed.nonce.toString('base64'),
         box: sealed.box.toString('base64'),
       };
-      return [...doc.records.filter((r) => r.id !== id), record];
+      return { records: [...doc.records.filter((r) => r.id !== id), record] };
     });
   }
 
@@ -264,7 +268,7 @@ export class Vault {
     this.update((doc) => {
       const kept = doc.records.filter((r) => r.id !== id);
       removed = kept.length !== doc.records.length;
-      return removed ? kept : null;
+      return removed ? { records: kept } : null;
     });
     return removed;
   }
@@ -276,17 +280,40 @@ export class Vault {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /**
+   * Adds or replaces the passphrase slot, or removes it (`null`), e.g. to give a keychain vault
+   * a recovery passphrase. Removing the only way to open the vault is refused.
+   */
+  setPassphrase(passphrase: Buffer | null): void {
+    if (passphrase !== null) assertPassphraseStrength(passphrase);
+    const key = this.key();
+    this.update((doc) => {
+      const others = doc.slots.filter((slot) => slot.kind !== 'passphrase');
+      if (passphrase !== null) {
+        return { slots: [...others, passphraseSlot(this.vaultId, key, passphrase)] };
+      }
+      if (others.length === doc.slots.length) return null;
+      if (others.length === 0) {
+        throw VaultErrors.create(
+          'VAULT_LAST_SLOT',
+          `The passphrase is the only way to open ${this.paths.file}; it was kept.`,
+        );
+      }
+      return { slots: others };
+    });
+  }
+
   status(): VaultStatus {
-    const count = this.read().records.length;
+    const doc = this.read();
     const { backend } = this.state;
     return {
       backend,
       description: describeBackend(backend),
       strength: backend === 'passphrase' ? 'passphrase' : 'os-account',
-      slots: [...this.state.slots],
+      slots: doc.slots.map((slot) => slot.kind),
       notUsed: this.state.notUsed.map((n) => ({ ...n })),
       file: this.paths.file,
-      secretCount: count,
+      secretCount: doc.records.length,
       created: this.state.created,
     };
   }
@@ -319,13 +346,15 @@ export class Vault {
   }
 
   /** Read-modify-write under the cross-process lock; `change` returns null for "no change". */
-  private update(change: (doc: VaultDocument) => VaultRecord[] | null): void {
+  private update(
+    change: (doc: VaultDocument) => Partial<Pick<VaultDocument, 'records' | 'slots'>> | null,
+  ): void {
     const key = this.key();
     withVaultLock(this.paths.lock, () => {
       const doc = this.read();
-      const records = change(doc);
-      if (records === null) return;
-      const next: VaultDocument = { ...doc, records, mac: '' };
+      const changed = change(doc);
+      if (changed === null) return;
+      const next: VaultDocument = { ...doc, ...changed, mac: '' };
       next.mac = mac(macKey(key, this.vaultId), macInput(next)).toString('base64');
       writeVaultFile(this.paths.file, this.paths.dir, next);
     });

@@ -106,6 +106,22 @@ describe.runIf(withKeyring)('vault with the OS keychain (gnome-keyring)', () => 
     expect(reopened.get('storage-credentials:p').toString()).toBe('pw');
   });
 
+  it('gains a recovery passphrase later, and can drop it again', async () => {
+    const vault = await openVault({ home });
+    vault.put('storage-credentials:r', Buffer.from('pw'), { label: 'r' });
+    vault.setPassphrase(Buffer.from('a recovery passphrase for later'));
+    expect(vault.status().slots).toEqual(['keychain', 'passphrase']);
+    const viaPassphrase = await openVault({
+      home,
+      useKeychain: false,
+      passphrase: Buffer.from('a recovery passphrase for later'),
+    });
+    expect(viaPassphrase.get('storage-credentials:r').toString()).toBe('pw');
+    viaPassphrase.setPassphrase(null);
+    expect(vault.status().slots).toEqual(['keychain']);
+    expect(accountOf(home)).toMatch(/^vault-/);
+  });
+
   it('refuses a keychain item that belongs to another vault, naming why', async () => {
     await openVault({ home });
     keychainItem(accountOf(home)).setSecret(Buffer.alloc(32, 9));

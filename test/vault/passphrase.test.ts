@@ -87,6 +87,20 @@ describe('vault with a passphrase', () => {
     expect((await caught(() => inspectVault({ home }))).code).toBe('VAULT_FILE_DAMAGED');
   });
 
+  it('changes its passphrase, and refuses to remove the only way in', async () => {
+    const vault = await open(home);
+    vault.put('storage-credentials:c', Buffer.from('pw'), { label: 'c' });
+    vault.setPassphrase(Buffer.from('the brand new vault passphrase'));
+    expect((await caught(() => open(home))).code).toBe('VAULT_WRONG_PASSPHRASE');
+    const reopened = await open(home, Buffer.from('the brand new vault passphrase'));
+    expect(reopened.get('storage-credentials:c').toString()).toBe('pw');
+    expect((await caught(() => reopened.setPassphrase(null))).code).toBe('VAULT_LAST_SLOT');
+    expect((await caught(() => reopened.setPassphrase(Buffer.from('short')))).code).toBe(
+      'VAULT_WEAK_PASSPHRASE',
+    );
+    expect(reopened.status().slots).toEqual(['passphrase']);
+  });
+
   it('names the id when a secret is absent', async () => {
     const vault = await open(home);
     const error = await caught(() => vault.get('storage-credentials:nowhere'));
