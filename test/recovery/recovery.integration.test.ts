@@ -1,0 +1,426 @@
+/**
+ * Cloud recovery against real parts: lab racks on loopback (small scale), a real folder as the
+ * external storage, backups taken by the real controller, the real catalog, and the
+ * `lifeboat recovery` command run from profiles that never saw the rack. Covers issue 5's
+ * "done means": recovery into a redeployed rack and into one on other hardware, healing one
+ * service while the others serve, a drop in the middle of keyvault finished by `resume` with no
+ * component committed twice, the drill, and the refusals (wrong key, corrupted pack, rack not in
+ * recovery mode, rack two versions newer, wrong fingerprint).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../../electron/catalog/index.js';
+import { formatKey } from '../../electron/controller/index.js';
+import { RackClient } from '../../electron/rack/index.js';
+import {
+  RESTORE_ORDER,
+  openBackup,
+  openLocation,
+  runRecovery,
+  type RecoveryReport,
+} from '../../electron/recovery/index.js';
+import { scanForSecrets } from '../controller/secret-scan.js';
+import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
+import {
+  backUp,
+  cli,
+  committedImports,
+  enableBackup,
+  labDigests,
+  type Workstation,
+} from './helpers.js';
+
+let root: string;
+let rack: LabRack;
+let station: Workstation;
+let backupId: string;
+let digestsAtBackup: Record<string, string>;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lifeboat-recovery-'));
+  rack = await startLabRack({ scale: 'small' });
+  station = await enableBackup(root, rack);
+  backupId = await backUp(station);
+  digestsAtBackup = await labDigests(rack);
+});
+
+afterAll(async () => {
+  await station?.controller.close();
+  await rack?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function laptop(name: string): string {
+  return join(root, name);
+}
+
+function keyArgs(keyFile = station.keyFile): string[] {
+  return ['--location', station.share, '--key', keyFile];
+}
+
+function rackArgs(target: LabRack, fingerprint = target.fingerprint): string[] {
+  return [
+    '--rack',
+    target.url,
+    '--fingerprint',
+    fingerprint,
+    '--username',
+    target.username,
+    '--password-file',
+    target.passwordFile,
+  ];
+}
+
+function errorOf(json: unknown): {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+} {
+  return (json as { error: { code: string; message: string } }).error;
+}
+
+describe('cloud recovery with the lifeboat command', () => {
+  it('discovers the backups at the location without a key, from a profile that never saw the rack', async () => {
+    const result = await cli(laptop('laptop-discover'), [
+      'recovery',
+      'discover',
+      '--location',
+      station.share,
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const { backups } = result.json as {
+      backups: {
+        id: string;
+        status: string;
+        keyReference: string;
+        stampId: string;
+        rackVersion: string;
+        components: Record<string, string>;
+      }[];
+    };
+    expect(backups.map((backup) => backup.id)).toEqual([backupId]);
+    expect(backups[0]).toMatchObject({
+      status: 'Succeeded',
+      keyReference: 'key epoch 1',
+      rackVersion: '1.4.0',
+    });
+    expect(Object.keys(backups[0]?.components ?? {}).sort()).toEqual([...RESTORE_ORDER].sort());
+    const human = await cli(laptop('laptop-discover'), [
+      'recovery',
+      'discover',
+      '--location',
+      station.share,
+    ]);
+    expect(human.stdout).toContain(backupId);
+    expect(human.stdout).toContain('needs key epoch 1');
+  });
+
+  it('refuses a wrong key by name before anything else', async () => {
+    const wrongKey = join(root, 'wrong.key');
+    writeFileSync(wrongKey, formatKey(randomBytes(32)));
+    const result = await cli(laptop('laptop-wrong-key'), [
+      '--json',
+      'recovery',
+      'verify',
+      backupId,
+      ...keyArgs(wrongKey),
+    ]);
+    expect(result.code).toBe(5);
+    expect(errorOf(result.json)).toMatchObject({ code: 'RECOVERY_WRONG_KEY' });
+    expect(errorOf(result.json).message).toContain(`This backup (${backupId}) needs key epoch 1`);
+  });
+
+  it('verifies the backup by reading all of it', async () => {
+    const result = await cli(laptop('laptop-verify'), [
+      '--json',
+      'recovery',
+      'verify',
+      backupId,
+      ...keyArgs(),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.json).toMatchObject({ backupId, ok: true });
+  });
+
+  it('refuses a rack that is not in recovery mode, and a wrong fingerprint, changing nothing', async () => {
+    const home = laptop('laptop-refusals');
+    const running = await cli(home, [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(rack),
+    ]);
+    expect(running.code).toBe(8);
+    expect(errorOf(running.json).code).toBe('RECOVERY_NOT_IN_RECOVERY_MODE');
+    const wrongFingerprint = rack.fingerprint.replace(
+      /^../,
+      rack.fingerprint.startsWith('AA') ? 'BB' : 'AA',
+    );
+    const pinned = await cli(home, [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(rack, wrongFingerprint),
+    ]);
+    expect(pinned.code).toBe(5);
+    expect(errorOf(pinned.json).code).toBe('RACK_FINGERPRINT_CHANGED');
+    expect(await labDigests(rack)).toEqual(digestsAtBackup);
+  });
+
+  it('heals one damaged service of a running rack while the others keep serving', async () => {
+    await rack.run(['break', '--component', 'keyvault']);
+    const broken = await labDigests(rack);
+    expect(broken['keyvault']).not.toBe(digestsAtBackup['keyvault']);
+    const home = laptop('laptop-heal');
+    const catalog = openCatalog({ home });
+    const backup = await openBackup(await openLocation(station.share), backupId, {
+      mode: 'key',
+      key: Buffer.from(formatKey(station.operatorKey)),
+    });
+    const observer = await RackClient.connect({ ...rack, password: rack.password });
+    const servedDuringHeal: string[] = [];
+    let report: RecoveryReport;
+    try {
+      report = await runRecovery({
+        home,
+        catalog,
+        backup,
+        target: {
+          url: rack.url,
+          fingerprint: rack.fingerprint,
+          username: rack.username,
+          password: rack.password,
+        },
+        components: ['keyvault'],
+        kind: 'heal',
+        signal: new AbortController().signal,
+        onEvent: (event) => {
+          if (event.type === 'phase' && event.phase === 'restore') {
+            // Another service answers a backup export while keyvault is being restored.
+            void observer
+              .startExport('arm')
+              .then((exported) => servedDuringHeal.push(exported.component));
+          }
+        },
+      });
+      const info = await observer.info();
+      expect(info.components.every((component) => component.mode === 'normal')).toBe(true);
+    } finally {
+      observer.close();
+      await backup.close();
+      catalog.close();
+    }
+    expect(report.result).toBe('proven');
+    expect(report.kind).toBe('heal');
+    expect(report.components.map((entry) => entry.component)).toEqual(['keyvault']);
+    expect(servedDuringHeal).toEqual(['arm']);
+    expect(await labDigests(rack)).toEqual(digestsAtBackup);
+  });
+
+  it('restores a redeployed rack after a drop in the middle of keyvault: resume finishes, nothing committed twice', async () => {
+    await rack.run(['disaster']);
+    await rack.run(['redeploy', '--recovery']);
+    await rack.setFaults({ dropUpload: { artifact: 'secrets.sql', atByte: 1000, times: 1 } });
+    const home = laptop('laptop-full');
+    const interrupted = await cli(home, [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(rack),
+      '--retries',
+      '0',
+    ]);
+    expect(interrupted.code).toBe(7);
+    expect(errorOf(interrupted.json).code).toMatch(/^RACK_/);
+    const committedBefore = committedImports(rack);
+    expect(Object.keys(committedBefore).sort()).toEqual(
+      ['arm', 'ca', 'crp', 'deployment', 'federation', 'identity', 'nrp', 'srp'].sort(),
+    );
+
+    const resumed = await cli(home, [
+      '--json',
+      'recovery',
+      'resume',
+      '--key',
+      station.keyFile,
+      '--password-file',
+      rack.passwordFile,
+    ]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const report = resumed.json as RecoveryReport;
+    expect(report).toMatchObject({ result: 'proven', resumes: 1, kind: 'recovery' });
+    expect(report.components.map((entry) => entry.component)).toEqual([...RESTORE_ORDER]);
+    for (const entry of report.components) {
+      expect(entry.digestAfterRestore).toBe(digestsAtBackup[entry.component]);
+      expect(entry.digestAtBackup).toBe(digestsAtBackup[entry.component]);
+    }
+    expect(committedImports(rack)).toEqual(Object.fromEntries(RESTORE_ORDER.map((c) => [c, 1])));
+    expect(await labDigests(rack)).toEqual(digestsAtBackup);
+
+    // No secret in the profile (catalog, logs, reports, run contexts) nor in anything printed.
+    const recoveryFiles = listFiles(join(home, 'recovery')).map((file) =>
+      readFileSync(file, 'utf8'),
+    );
+    const printed = [interrupted.stdout, interrupted.stderr, resumed.stdout, resumed.stderr];
+    expect(
+      scanForSecrets(
+        home,
+        [...printed, ...recoveryFiles],
+        [station.operatorKey, Buffer.from(formatKey(station.operatorKey).trim()), rack.password],
+      ),
+    ).toEqual([]);
+
+    const again = await cli(home, [
+      '--json',
+      'recovery',
+      'resume',
+      '--key',
+      station.keyFile,
+      '--password-file',
+      rack.passwordFile,
+    ]);
+    expect(again.code).toBe(2);
+
+    const htmlFile = join(root, 'report.html');
+    const shown = await cli(home, ['recovery', 'report', '--html', htmlFile]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('PROVEN');
+    const page = readFileSync(htmlFile, 'utf8');
+    for (const digest of Object.values(digestsAtBackup)) expect(page).toContain(digest);
+    expect(page).not.toMatch(/<script|<link|src=|href=/i);
+  });
+
+  it('refuses a corrupted pack, naming the damaged components and offering the older backup', async () => {
+    const packsBefore = new Set(listPacks(station.share));
+    await rack.run(['mutate', '--percent', '5']);
+    const newer = await backUp(station);
+    const copy = join(root, 'share-copy');
+    cpSync(station.share, copy, { recursive: true });
+    const fresh = listPacks(copy).filter((name) => !packsBefore.has(name));
+    expect(fresh.length).toBeGreaterThan(0);
+    const victim = join(copy, fresh[0] as string);
+    const bytes = readFileSync(victim);
+    const at = Math.floor(bytes.length / 3);
+    bytes[at] = (bytes[at] as number) ^ 0xff;
+    writeFileSync(victim, bytes);
+    const result = await cli(laptop('laptop-corrupt'), [
+      '--json',
+      'recovery',
+      'verify',
+      newer,
+      '--location',
+      copy,
+      '--key',
+      station.keyFile,
+    ]);
+    expect(result.code).toBe(3);
+    const error = errorOf(result.json);
+    expect(error.code).toBe('RECOVERY_BACKUP_DAMAGED');
+    expect(error.message).toContain(`The newest older backup that verifies is ${backupId}`);
+    expect(String(error.details?.['damagedComponents'])).not.toBe('');
+  });
+
+  it('refuses a rack two minor versions newer than the backup, naming both versions', async () => {
+    await rack.run(['disaster']);
+    await rack.run(['redeploy', '--recovery', '--version', '1.6.0']);
+    const result = await cli(laptop('laptop-version'), [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(rack),
+    ]);
+    expect(result.code).toBe(8);
+    expect(errorOf(result.json).code).toBe('RECOVERY_VERSION_INCOMPATIBLE');
+    expect(errorOf(result.json).message).toContain('1.6.0');
+    expect(errorOf(result.json).message).toContain('1.4.0');
+    expect(committedImports(rack)).toEqual({});
+  });
+});
+
+describe('recovery onto other hardware, and the drill', () => {
+  let other: LabRack;
+  beforeAll(async () => {
+    other = await startLabRack({ scale: 'small', seed: 99 });
+  });
+  afterAll(async () => {
+    await other?.stop();
+  });
+
+  it('recovers into a rack with a new state folder, port and certificate, from a fresh laptop', async () => {
+    expect(other.fingerprint).not.toBe(rack.fingerprint);
+    expect(other.url).not.toBe(rack.url);
+    await other.run(['redeploy', '--recovery']);
+    const result = await cli(laptop('fresh-laptop'), [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(other),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((result.json as RecoveryReport).result).toBe('proven');
+    expect(await labDigests(other)).toEqual(digestsAtBackup);
+  });
+
+  it('drills the backup into a lab rack and marks it proven in the catalog', async () => {
+    await other.run(['disaster']);
+    await other.run(['redeploy', '--recovery']);
+    const result = await cli(station.home, [
+      '--json',
+      'recovery',
+      'drill',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(other),
+    ]);
+    expect(result.code).toBe(0);
+    expect((result.json as RecoveryReport).kind).toBe('drill');
+    const catalog = openCatalog({ home: station.home });
+    try {
+      expect(catalog.backups.require(backupId).provenByDrill).not.toBeNull();
+    } finally {
+      catalog.close();
+    }
+  });
+});
+
+function listPacks(share: string): string[] {
+  const names: string[] = [];
+  for (const folder of readdirSync(join(share, 'data'))) {
+    for (const pack of readdirSync(join(share, 'data', folder))) {
+      if (!pack.startsWith('.') && statSync(join(share, 'data', folder, pack)).isFile())
+        names.push(join('data', folder, pack));
+    }
+  }
+  return names;
+}
+
+function listFiles(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(folder, name))
+    .filter((path) => statSync(path).isFile());
+}
