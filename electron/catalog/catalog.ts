@@ -4,7 +4,7 @@
  * journals and the audit log. It is a cache: the repository on the storage is the truth, and
  * `replaceBackupsForLocation` rebuilds the backup list from it.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditLog, type AuditVerification } from './audit.js';
@@ -36,6 +36,9 @@ export function openCatalog(options: OpenCatalogOptions): Catalog {
     });
   }
   try {
+    // Configuration and audit history are the operator's business alone (no secrets, but
+    // paths, user names and rack addresses); the -wal and -shm files inherit this mode.
+    if (process.platform !== 'win32') chmodSync(file, 0o600);
     db.pragma('busy_timeout = 5000');
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (String(mode).toLowerCase() !== 'wal') {

@@ -1,5 +1,5 @@
 /** Opening, migrating and refusing catalog files, on real SQLite files. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,11 @@ describe('catalog schema', () => {
     expect(catalog.file).toBe(join(home, 'catalog.sqlite'));
     expect(catalog.journalMode()).toBe('wal');
     expect(catalog.schemaVersion()).toBe(LATEST_SCHEMA);
+    if (process.platform !== 'win32') {
+      for (const name of ['catalog.sqlite', 'catalog.sqlite-wal']) {
+        expect(statSync(join(home, name)).mode & 0o777).toBe(0o600);
+      }
+    }
     catalog.close();
     const db = new Database(catalogFile(home), { readonly: true });
     const versions = db
