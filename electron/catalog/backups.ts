@@ -48,6 +48,11 @@ export class BackupStore {
   /** Inserts or replaces one backup; its location must be listed first. */
   upsert(input: BackupInput): Backup {
     const backup = parseInput(backupSchema, input, 'backup');
+    this.write(backup);
+    return this.require(backup.id);
+  }
+
+  private write(backup: Backup): void {
     this.db
       .prepare(
         `INSERT INTO backups (id, location_id, created, duration_ms, status, components,
@@ -65,7 +70,6 @@ export class BackupStore {
            proven_by_drill = COALESCE(excluded.proven_by_drill, backups.proven_by_drill)`,
       )
       .run(toRow(backup));
-    return this.require(backup.id);
   }
 
   get(id: string): Backup | null {
@@ -141,7 +145,7 @@ export class BackupStore {
         const remove = this.db.prepare('DELETE FROM backups WHERE id = ?');
         let removed = 0;
         for (const id of existing) if (!keep.has(id)) removed += remove.run(id).changes;
-        for (const backup of parsed) this.upsert(backup);
+        for (const backup of parsed) this.write(backup);
         const added = parsed.filter((b) => !existing.has(b.id)).length;
         return { added, updated: parsed.length - added, removed };
       })
