@@ -682,7 +682,8 @@ const crp: ArtifactSpec[] = [
   jsonSpec('crp', 'platform-images.jsonl', {
     count: (s) => 120 * n(s),
     record: (ctx, i, v) => ({
-      id: `${ctx.rng.pick(['MicrosoftWindowsServer', 'Canonical', 'RedHat', 'SUSE'], 'publisher', i)}/offer-${i % 12}/sku-${i % 7}/1.${i}.${v}`,
+      id: `${ctx.rng.pick(['MicrosoftWindowsServer', 'Canonical', 'RedHat', 'SUSE'], 'publisher', i)}/offer-${i % 12}/sku-${i % 7}/1.${i}.0`,
+      revision: v,
       osType: i % 3 === 0 ? 'Linux' : 'Windows',
       sizeGB: ctx.rng.int('image-size', i, 30, 127),
       provisioningState: 'Succeeded',
