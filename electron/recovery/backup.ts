@@ -5,11 +5,10 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  RepoErrors,
   listBackupsWithoutKey,
   openRepository,
-  operatorKeyId,
   parseOperatorKey,
-  readPfx,
   type BackupSummary,
   type KeyMaterial,
   type Manifest,
@@ -78,12 +77,17 @@ function describe(summary: BackupSummary): DiscoveredBackup {
   };
 }
 
+/** What the engineer must bring for a backup: its key epoch's operator key and/or certificate. */
 function needs(summary: BackupSummary): string {
   const thumbprints = summary.keys
     .filter((key) => key.kind === 'certificate')
     .map((key) => key.keyId);
+  const operator = summary.keys.some((key) => key.kind === 'operator') || thumbprints.length === 0;
+  const certificate =
+    thumbprints.length === 0 ? '' : `the certificate with thumbprint ${thumbprints.join(' or ')}`;
+  if (!operator) return certificate;
   const epoch = keyReference(summary.epoch, null);
-  return thumbprints.length === 0 ? epoch : `${epoch} (certificate ${thumbprints.join(' or ')})`;
+  return certificate === '' ? epoch : `${epoch} or ${certificate}`;
 }
 
 /**
@@ -103,8 +107,7 @@ export async function openBackup(
       `There is no backup ${backupId} at ${storage.location}.`,
     );
   }
-  const material = keyMaterial(key, summary);
-  const repository = await openRepository(storage, material);
+  const repository = await openWithKey(storage, key, summary);
   try {
     const manifest = await repository.loadManifest(backupId);
     return opened(storage, repository, summary, manifest);
@@ -114,35 +117,39 @@ export async function openBackup(
   }
 }
 
-/** Turns the engineer's key into key material, refusing one that is not the backup's. */
-function keyMaterial(key: DecryptionKey, summary: BackupSummary): KeyMaterial {
-  if (key.mode === 'key') {
-    const operatorKey = parseOperatorKey(key.key);
-    const id = operatorKeyId(operatorKey);
-    const wanted = summary.keys.filter((ref) => ref.kind === 'operator');
-    if (!wanted.some((ref) => ref.keyId === id)) throw wrongKey(summary);
-    return { operatorKey };
+/**
+ * Opens the repository with the engineer's key and checks that it holds this backup's epoch.
+ * Only the configuration and the key files are read, so a wrong key is refused, naming the key
+ * the backup needs, before any of the backup is touched.
+ */
+async function openWithKey(
+  storage: Storage,
+  key: DecryptionKey,
+  summary: BackupSummary,
+): Promise<Repository> {
+  const material: KeyMaterial =
+    key.mode === 'key'
+      ? { operatorKey: parseOperatorKey(key.key) }
+      : { pfx: key.pfx, password: key.password };
+  let repository: Repository;
+  try {
+    repository = await openRepository(storage, material);
+  } catch (error) {
+    if (RepoErrors.is(error, 'REPO_WRONG_KEY')) throw wrongKey(summary, error);
+    throw error;
   }
-  const thumbprint = readPfx(key.pfx, key.password).certificate.thumbprint;
-  const wanted = summary.keys.filter((ref) => ref.kind === 'certificate');
-  if (!wanted.some((ref) => ref.keyId.toUpperCase() === thumbprint.toUpperCase())) {
+  if (repository.epochKeys(summary.epoch) === undefined) {
+    await repository.close();
     throw wrongKey(summary);
   }
-  return { pfx: key.pfx, password: key.password };
+  return repository;
 }
 
-function wrongKey(summary: BackupSummary) {
-  const thumbprints = summary.keys
-    .filter((ref) => ref.kind === 'certificate')
-    .map((ref) => ref.keyId);
-  const needed =
-    thumbprints.length > 0
-      ? `the certificate with thumbprint ${thumbprints.join(' or ')}`
-      : `key epoch ${summary.epoch}`;
+function wrongKey(summary: BackupSummary, cause?: unknown) {
   return RecoveryErrors.create(
     'RECOVERY_WRONG_KEY',
-    `This backup (${summary.id}) needs ${needed}; the key given is another.`,
-    { details: { backupId: summary.id, epoch: summary.epoch } },
+    `This backup (${summary.id}) needs ${needs(summary)}; the key given is another.`,
+    { cause, details: { backupId: summary.id, epoch: summary.epoch } },
   );
 }
 
