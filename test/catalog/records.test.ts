@@ -196,6 +196,23 @@ describe('backups', () => {
   });
 });
 
+describe('a catalog another process holds', () => {
+  it('waits, then reports CATALOG_BUSY instead of a raw SQLite error', () => {
+    const other = new Database(catalog.file);
+    other.pragma('busy_timeout = 0');
+    other.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const error = caught(() => catalog.audit.append({ actor: 'a', action: 'x.y' }));
+      expect(error.code).toBe('CATALOG_BUSY');
+      expect(error.category).toBe('busy');
+    } finally {
+      other.prepare('ROLLBACK').run();
+      other.close();
+    }
+    expect(catalog.audit.append({ actor: 'a', action: 'x.y' }).seq).toBe(1);
+  });
+});
+
 describe('jobs and their events', () => {
   it('runs a job through its states once, with results and error codes', () => {
     const job = catalog.jobs.create({ kind: 'backup' });

@@ -2,8 +2,9 @@
  * The vault with the passphrase backend only (the OS keychain turned off), against real files:
  * storing and reading secrets, refusals, tamper detection, and that secrets never leak.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal, unseal } from '../../electron/vault/crypto.js';
@@ -181,6 +182,18 @@ describe('vault with a passphrase', () => {
     expect(vault.list()).toHaveLength(80);
     expect(vault.get('storage-credentials:a-39').toString()).toBe('a-value-39');
     expect(vault.get('storage-credentials:b-0').toString()).toBe('b-value-0');
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const vault = await open(home);
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
+    writeFileSync(
+      join(home, 'vault', 'vault.lock'),
+      JSON.stringify({ pid: dead, host: hostname(), time: new Date().toISOString() }),
+    );
+    vault.put('storage-credentials:after-crash', Buffer.from('pw'), { label: 'x' });
+    expect(vault.has('storage-credentials:after-crash')).toBe(true);
+    expect(readdirSync(join(home, 'vault'))).toEqual(['vault.json']);
   });
 
   it('writes atomically: one 0600 file, no temporary files left', async () => {
