@@ -1,0 +1,288 @@
+/**
+ * `check` and `verifyBackup` (docs/repository-format.md section 10): structure, and optionally
+ * every blob (or a rolling subset of packs). The report names every damaged backup and the
+ * object that damages it.
+ */
+import { createHash } from 'node:crypto';
+import { RepoErrors } from './errors.js';
+import { manifestObjectName, openManifest, readManifestLabel } from './manifest.js';
+import type { Repository } from './repository.js';
+import { packIdOf, packObjectName, readPackHeader, type LoadedIndex } from './store.js';
+import type {
+  CheckOptions,
+  CheckReport,
+  Damage,
+  Manifest,
+  ProgressListener,
+  VerifyReport,
+} from './types.js';
+
+type Problem = Damage['problem'];
+
+/** Which backup components use which chunk, to name what a damaged object affects. */
+class Usage {
+  readonly byChunk = new Map<string, Set<string>>();
+  add(manifest: Manifest): void {
+    for (const component of manifest.components) {
+      const key = `${manifest.id}/${component.name}`;
+      for (const artifact of component.artifacts) {
+        for (const [id] of artifact.chunks) {
+          let users = this.byChunk.get(id);
+          if (users === undefined) this.byChunk.set(id, (users = new Set()));
+          users.add(key);
+        }
+      }
+    }
+  }
+}
+
+class DamageLog {
+  private readonly items = new Map<
+    string,
+    { problem: Problem; detail: string; components: Set<string> }
+  >();
+  note(object: string, problem: Problem, detail: string, components: Iterable<string> = []): void {
+    let item = this.items.get(object);
+    if (item === undefined)
+      this.items.set(object, (item = { problem, detail, components: new Set() }));
+    for (const c of components) item.components.add(c);
+  }
+  list(): Damage[] {
+    return [...this.items.entries()].map(([object, item]) => {
+      const components = [...item.components].sort();
+      return {
+        object,
+        problem: item.problem,
+        detail: item.detail,
+        components,
+        backups: [...new Set(components.map((c) => c.slice(0, c.indexOf('/'))))],
+      };
+    });
+  }
+}
+
+interface Scope {
+  /** Restrict to one backup (verifyBackup); undefined checks everything. */
+  readonly only?: string;
+  readonly readData: CheckOptions['readData'];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+export async function runCheck(repo: Repository, scope: Scope): Promise<CheckReport> {
+  const storage = repo.storage;
+  const damage = new DamageLog();
+  const warnings: string[] = [];
+  const usage = new Usage();
+  const index = await repo.loadIndex(true);
+  for (const [name, reason] of index.damaged) damage.note(name, 'corrupt', reason);
+  let backupsChecked = 0;
+  const manifestNames =
+    scope.only === undefined
+      ? (await storage.list('manifests/')).map((o) => o.name)
+      : [manifestObjectName(scope.only)];
+  for (const name of manifestNames) {
+    scope.signal?.throwIfAborted();
+    const id = name.slice('manifests/'.length);
+    try {
+      const bytes = await storage.get(name);
+      const label = readManifestLabel(bytes, name);
+      const keys = repo.epochKeys(label.epoch);
+      if (keys === undefined) {
+        warnings.push(
+          `Backup ${id} was not checked: it needs ${repo.describeKeyFor(label.epoch)}.`,
+        );
+        continue;
+      }
+      usage.add(openManifest(bytes, keys, name));
+      backupsChecked++;
+    } catch (error) {
+      if (
+        !RepoErrors.is(error, 'REPO_DAMAGED') &&
+        (error as { code?: string }).code !== 'STORAGE_NOT_FOUND'
+      )
+        throw error;
+      damage.note(name, 'corrupt', error instanceof Error ? error.message : String(error), [
+        `${id}/*`,
+      ]);
+    }
+  }
+  const packs = new Map((await storage.list('data/')).map((o) => [packIdOf(o.name), o.size]));
+  const unindexed = [...packs.keys()].filter((id) => !index.packs.has(id));
+  await checkChunksIndexed(repo, index, usage, unindexed, damage);
+  const referenced = checkPacksPresent(index, usage, packs, damage, scope.only !== undefined);
+  const toRead = selectPacks(referenced, scope.readData);
+  let blobsRead = 0;
+  for (const [n, packId] of toRead.packs.entries()) {
+    scope.signal?.throwIfAborted();
+    blobsRead += await readPack(repo, index, packId, packs.get(packId) ?? 0, usage, damage);
+    scope.onProgress?.({
+      phase: 'check',
+      bytesDone: n + 1,
+      bytesTotal: toRead.packs.length,
+      rate: 0,
+    });
+  }
+  const list = damage.list();
+  const damagedBackups = [...new Set(list.flatMap((d) => d.backups))].sort();
+  return {
+    ok: list.length === 0,
+    damage: list,
+    damagedBackups,
+    backupsChecked,
+    packsRead: toRead.packs.length,
+    blobsRead,
+    unindexedPacks: scope.only === undefined ? unindexed.length : 0,
+    nextCursor: toRead.nextCursor,
+    warnings,
+  };
+}
+
+/** Every chunk a backup uses must be indexed; if not, say whether an unindexed pack still holds it. */
+async function checkChunksIndexed(
+  repo: Repository,
+  index: LoadedIndex,
+  usage: Usage,
+  unindexed: readonly string[],
+  damage: DamageLog,
+): Promise<void> {
+  const missing = [...usage.byChunk.keys()].filter((id) => !index.blobs.has(id));
+  if (missing.length === 0) return;
+  const holders = new Map<string, string>();
+  for (const packId of unindexed) {
+    const name = packObjectName(packId);
+    const size = (await repo.storage.stat(name))?.size ?? 0;
+    try {
+      for (const [id] of await readPackHeader(repo.storage, name, size, repo.heldKeys))
+        holders.set(id, name);
+    } catch {
+      // an unreadable unindexed pack holds nothing we can name
+    }
+  }
+  for (const id of missing) {
+    const users = usage.byChunk.get(id) ?? [];
+    const holder = holders.get(id);
+    if (holder !== undefined) {
+      damage.note(
+        `index (for ${holder})`,
+        'missing',
+        'No index names this pack; `lifeboat repo prune` re-indexes it.',
+        users,
+      );
+    } else {
+      damage.note(`chunk ${id}`, 'missing', 'No index or pack holds this chunk.', users);
+    }
+  }
+}
+
+/** Referenced packs must exist, and every index entry must lie inside its pack. */
+function checkPacksPresent(
+  index: LoadedIndex,
+  usage: Usage,
+  packs: ReadonlyMap<string, number>,
+  damage: DamageLog,
+  onlyUsed: boolean,
+): string[] {
+  const usersOf = new Map<string, Set<string>>();
+  for (const [id, users] of usage.byChunk) {
+    const location = index.blobs.get(id);
+    if (location === undefined) continue;
+    let set = usersOf.get(location.pack);
+    if (set === undefined) usersOf.set(location.pack, (set = new Set()));
+    for (const user of users) set.add(user);
+  }
+  const referenced = onlyUsed ? [...usersOf.keys()] : [...index.packs.keys()];
+  for (const packId of referenced) {
+    const name = packObjectName(packId);
+    const size = packs.get(packId);
+    const users = usersOf.get(packId) ?? [];
+    if (size === undefined) {
+      damage.note(name, 'missing', 'The pack is missing.', users);
+      continue;
+    }
+    const expected = index.packs.get(packId)?.size;
+    if (expected !== undefined && expected !== size) {
+      damage.note(
+        name,
+        'corrupt',
+        `The pack is ${size} bytes; its index says ${expected} (truncated?).`,
+        users,
+      );
+    }
+  }
+  return referenced.filter((id) => packs.has(id)).sort();
+}
+
+/** All packs, or a rolling fraction continuing after `cursor` (packs in name order). */
+function selectPacks(sorted: readonly string[], readData: CheckOptions['readData']) {
+  if (readData === undefined || readData === false)
+    return { packs: [] as string[], nextCursor: undefined };
+  if (readData === true) return { packs: [...sorted], nextCursor: undefined };
+  const fraction = Math.min(Math.max(readData.fraction, 0), 1);
+  const count = Math.min(sorted.length, Math.max(1, Math.ceil(sorted.length * fraction)));
+  const cursor = readData.cursor;
+  let start = cursor === undefined ? 0 : sorted.findIndex((id) => id > cursor);
+  if (start < 0) start = 0;
+  const packs = Array.from(
+    { length: count },
+    (_, i) => sorted[(start + i) % sorted.length] as string,
+  );
+  return { packs, nextCursor: packs[packs.length - 1] };
+}
+
+/** Reads a whole pack: its name is its SHA-256, its header matches, every blob verifies. */
+async function readPack(
+  repo: Repository,
+  index: LoadedIndex,
+  packId: string,
+  size: number,
+  usage: Usage,
+  damage: DamageLog,
+): Promise<number> {
+  const name = packObjectName(packId);
+  const info = index.packs.get(packId);
+  const blobs = [...index.blobs.entries()].filter(([, location]) => location.pack === packId);
+  const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
+  if (info === undefined || repo.epochKeys(info.epoch) === undefined) return 0;
+  const bytes = await repo.storage.get(name);
+  if (createHash('sha256').update(bytes).digest('hex') !== packId) {
+    damage.note(name, 'corrupt', 'The pack content does not match its name.', []);
+  }
+  try {
+    await readPackHeader(repo.storage, name, size, repo.heldKeys);
+  } catch (error) {
+    if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
+    damage.note(name, 'corrupt', error.message, usersOfAll);
+  }
+  const pool = repo.poolFor(info.epoch);
+  const results = await Promise.all(
+    blobs.map(async ([id, location]) => {
+      const blob = bytes.subarray(location.offset, location.offset + location.length);
+      return { id, result: await pool.open(blob, id, location.compression, location.rawLength) };
+    }),
+  );
+  for (const { id, result } of results) {
+    if (!result.ok)
+      damage.note(
+        name,
+        'corrupt',
+        `A chunk was refused: ${result.error}.`,
+        usage.byChunk.get(id) ?? [],
+      );
+  }
+  return blobs.length;
+}
+
+/** Checks one backup: its manifest, its chunks' index entries and packs, and with readData its blobs. */
+export async function runVerify(
+  repo: Repository,
+  id: string,
+  scope: Omit<Scope, 'only'>,
+): Promise<VerifyReport> {
+  await repo.loadManifest(id); // a missing backup or a wrong key is an error, not damage
+  const report = await runCheck(repo, { ...scope, only: id });
+  const damagedComponents = [...new Set(report.damage.flatMap((d) => d.components))]
+    .filter((c) => c.startsWith(`${id}/`))
+    .map((c) => c.slice(id.length + 1));
+  return { id, ok: report.ok, damage: report.damage, damagedComponents };
+}

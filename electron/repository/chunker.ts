@@ -1,0 +1,104 @@
+/**
+ * FastCDC content-defined chunking (Xia et al. 2016) with normalized chunking level 2 and a
+ * keyed 32-bit gear table (docs/repository-format.md section 5). Pure: no I/O.
+ *
+ * The chunker keeps one working buffer of `max` bytes, so memory per artifact is bounded no
+ * matter how large the artifact is.
+ */
+import { createCipheriv } from 'node:crypto';
+
+export interface ChunkerParams {
+  readonly min: number;
+  readonly avg: number;
+  readonly max: number;
+}
+
+export const DEFAULT_CHUNKER: ChunkerParams = {
+  min: 256 * 1024,
+  avg: 1024 * 1024,
+  max: 4 * 1024 * 1024,
+};
+
+/** 22 high bits: harder to match below the average size (normalization level 2). */
+const MASK_SMALL = 0xfffffc00 | 0;
+/** 18 high bits: easier to match above the average size. */
+const MASK_LARGE = 0xffffc000 | 0;
+
+/** The 256-entry gear table: AES-256-CTR keystream of the chunker key (zero counter block). */
+export function gearTable(chunkerKey: Buffer): Uint32Array {
+  const cipher = createCipheriv('aes-256-ctr', chunkerKey, Buffer.alloc(16));
+  const stream = Buffer.concat([cipher.update(Buffer.alloc(1024)), cipher.final()]);
+  const table = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) table[i] = stream.readUInt32BE(i * 4);
+  return table;
+}
+
+export class FastCdc {
+  private readonly buf: Buffer;
+  private len = 0;
+  private scanned = 0;
+  private fp = 0;
+
+  constructor(
+    private readonly gear: Uint32Array,
+    private readonly params: ChunkerParams = DEFAULT_CHUNKER,
+  ) {
+    if (!(params.min > 64 && params.min <= params.avg && params.avg <= params.max)) {
+      throw new RangeError('chunker parameters must satisfy 64 < min <= avg <= max');
+    }
+    this.buf = Buffer.allocUnsafe(params.max);
+  }
+
+  /** Feeds bytes; returns the chunks they completed (each in its own, transferable memory). */
+  push(data: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < data.length) {
+      const n = Math.min(data.length - offset, this.buf.length - this.len);
+      this.buf.set(data.subarray(offset, offset + n), this.len);
+      this.len += n;
+      offset += n;
+      for (let cut = this.findCut(); cut > 0; cut = this.findCut()) out.push(this.take(cut));
+    }
+    return out;
+  }
+
+  /** Ends the stream: returns the last chunk, if any bytes remain. */
+  finish(): Buffer | undefined {
+    return this.len > 0 ? this.take(this.len) : undefined;
+  }
+
+  /** The cut length if a boundary is known, else 0 (more data needed). */
+  private findCut(): number {
+    const { min, avg, max } = this.params;
+    const { buf, gear, len } = this;
+    if (len < min) return 0;
+    let fp = this.fp;
+    let i = Math.max(this.scanned, min);
+    const normal = Math.min(avg, len);
+    for (; i < normal; i++) {
+      fp = ((fp << 1) + (gear[buf[i] as number] as number)) | 0;
+      if ((fp & MASK_SMALL) === 0) return i + 1;
+    }
+    const end = Math.min(max, len);
+    for (; i < end; i++) {
+      fp = ((fp << 1) + (gear[buf[i] as number] as number)) | 0;
+      if ((fp & MASK_LARGE) === 0) return i + 1;
+    }
+    if (len >= max) return max;
+    this.scanned = i;
+    this.fp = fp;
+    return 0;
+  }
+
+  private take(cut: number): Buffer {
+    // allocUnsafeSlow: the chunk owns its ArrayBuffer, so it can be transferred to a worker.
+    const chunk = Buffer.allocUnsafeSlow(cut);
+    this.buf.copy(chunk, 0, 0, cut);
+    this.buf.copyWithin(0, cut, this.len);
+    this.len -= cut;
+    this.scanned = 0;
+    this.fp = 0;
+    return chunk;
+  }
+}

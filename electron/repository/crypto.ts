@@ -1,0 +1,216 @@
+/**
+ * The cryptographic primitives of the format (docs/repository-format.md sections 4, 5 and 7):
+ * key derivation, blob sealing, and the envelope that carries every encrypted metadata object.
+ * Pure functions over Buffers; no I/O.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+import { Decoder, Encoder } from '@toondepauw/node-zstd';
+import { RepoErrors } from './errors.js';
+
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const BLOB_OVERHEAD = NONCE_BYTES + TAG_BYTES;
+const ENVELOPE_MAGIC = Buffer.from('LBE1', 'ascii');
+const BLOB_AAD_MAGIC = Buffer.from('LBB1', 'ascii');
+
+export interface EpochKeys {
+  readonly epoch: number;
+  readonly master: Buffer;
+  readonly data: Buffer;
+  readonly metadata: Buffer;
+  readonly chunkId: Buffer;
+  readonly chunker: Buffer;
+  /** Public check value proving possession of `master` for this repository. */
+  readonly check: string;
+}
+
+function hkdf(ikm: Buffer, salt: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(info, 'utf8'), 32));
+}
+
+/** Derives an epoch's working keys from its master key (section 4). */
+export function deriveEpochKeys(master: Buffer, repositoryId: Buffer, epoch: number): EpochKeys {
+  const keyCheck = hkdf(master, repositoryId, 'lifeboat/v1/key-check');
+  return {
+    epoch,
+    master,
+    data: hkdf(master, repositoryId, 'lifeboat/v1/data'),
+    metadata: hkdf(master, repositoryId, 'lifeboat/v1/metadata'),
+    chunkId: hkdf(master, repositoryId, 'lifeboat/v1/chunk-id'),
+    chunker: hkdf(master, repositoryId, 'lifeboat/v1/chunker'),
+    check: createHmac('sha256', keyCheck)
+      .update('lifeboat key check')
+      .digest()
+      .subarray(0, 16)
+      .toString('hex'),
+  };
+}
+
+/** The key-encryption key an operator key yields for one repository. */
+export function operatorKek(operatorKey: Buffer, repositoryId: Buffer): Buffer {
+  return hkdf(operatorKey, repositoryId, 'lifeboat/v1/operator-kek');
+}
+
+export function gcmSeal(key: Buffer, plaintext: Buffer | readonly Buffer[], aad: Buffer): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const parts = Buffer.isBuffer(plaintext) ? [plaintext] : plaintext;
+  const out = [
+    nonce,
+    ...parts.map((part) => cipher.update(part)),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ];
+  return Buffer.concat(out);
+}
+
+/** Opens `nonce ‖ ciphertext ‖ tag`; returns undefined when authentication fails. */
+export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | undefined {
+  if (sealed.length < BLOB_OVERHEAD) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_BYTES));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    const body = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
+    return Buffer.concat([body, decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+export function chunkIdOf(chunkIdKey: Buffer, plaintext: Buffer): Buffer {
+  return createHmac('sha256', chunkIdKey).update(plaintext).digest();
+}
+
+export function blobAad(id: Buffer, compression: number): Buffer {
+  return Buffer.concat([BLOB_AAD_MAGIC, id, Buffer.of(compression)]);
+}
+
+export function sha256Hex(data: Buffer | readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const part of Buffer.isBuffer(data) ? [data] : data) hash.update(part);
+  return hash.digest('hex');
+}
+
+export function equalBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const encoder = new Encoder(3);
+const decoder = new Decoder();
+
+/** zstd level 3, or the data as it is when compression saves less than 1/32 (section 5). */
+export function compressChunk(plaintext: Buffer): { stored: Buffer; compression: 0 | 1 } {
+  const compressed = encoder.encodeSync(plaintext);
+  if (compressed.length <= plaintext.length - (plaintext.length >> 5)) {
+    return { stored: compressed, compression: 1 };
+  }
+  return { stored: plaintext, compression: 0 };
+}
+
+export function decompress(stored: Buffer, compression: number): Buffer {
+  return compression === 1 ? decoder.decodeSync(stored) : stored;
+}
+
+export type EnvelopeKind = 1 | 2 | 3;
+export const ENVELOPE_INDEX: EnvelopeKind = 1;
+export const ENVELOPE_MANIFEST: EnvelopeKind = 2;
+export const ENVELOPE_PACK_HEADER: EnvelopeKind = 3;
+
+/** Encrypts a JSON body with a plaintext, authenticated label (section 7). */
+export function sealEnvelope(
+  kind: EnvelopeKind,
+  label: Record<string, unknown> & { epoch: number },
+  metadataKey: Buffer,
+  body: unknown,
+): Buffer {
+  const labelBytes = Buffer.from(JSON.stringify(label), 'utf8');
+  const head = Buffer.alloc(9);
+  ENVELOPE_MAGIC.copy(head, 0);
+  head.writeUInt8(kind, 4);
+  head.writeUInt32BE(labelBytes.length, 5);
+  const aad = Buffer.concat([head, labelBytes]);
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  const packed = encoder.encodeSync(json);
+  const sealed = gcmSeal(metadataKey, [Buffer.of(1), packed], aad);
+  return Buffer.concat([aad, sealed]);
+}
+
+export interface EnvelopeHead {
+  readonly kind: EnvelopeKind;
+  readonly label: Record<string, unknown> & { epoch: number };
+  readonly aadLength: number;
+}
+
+/** Reads an envelope's label without any key. Throws REPO_DAMAGED when the bytes are not one. */
+export function readEnvelopeHead(bytes: Buffer, object: string): EnvelopeHead {
+  const damaged = (why: string) =>
+    RepoErrors.create('REPO_DAMAGED', `${object} is damaged: ${why}.`, { details: { object } });
+  if (bytes.length < 9 + BLOB_OVERHEAD || !bytes.subarray(0, 4).equals(ENVELOPE_MAGIC)) {
+    throw damaged('not a Lifeboat envelope');
+  }
+  const kind = bytes.readUInt8(4);
+  const labelLength = bytes.readUInt32BE(5);
+  if (kind < 1 || kind > 3 || 9 + labelLength + BLOB_OVERHEAD > bytes.length)
+    throw damaged('bad header');
+  let label: unknown;
+  try {
+    label = JSON.parse(bytes.subarray(9, 9 + labelLength).toString('utf8'));
+  } catch {
+    throw damaged('unreadable label');
+  }
+  const epoch = (label as { epoch?: unknown } | null)?.epoch;
+  if (
+    typeof label !== 'object' ||
+    label === null ||
+    !Number.isSafeInteger(epoch) ||
+    (epoch as number) < 1
+  ) {
+    throw damaged('label without an epoch');
+  }
+  return {
+    kind: kind as EnvelopeKind,
+    label: label as Record<string, unknown> & { epoch: number },
+    aadLength: 9 + labelLength,
+  };
+}
+
+/** Decrypts an envelope's body; REPO_DAMAGED if it or its label was altered. */
+export function openEnvelope(
+  bytes: Buffer,
+  head: EnvelopeHead,
+  metadataKey: Buffer,
+  object: string,
+): unknown {
+  const plain = gcmOpen(
+    metadataKey,
+    bytes.subarray(head.aadLength),
+    bytes.subarray(0, head.aadLength),
+  );
+  if (plain === undefined || plain.length < 1) {
+    throw RepoErrors.create(
+      'REPO_DAMAGED',
+      `${object} failed authentication (altered, truncated, or not of this key).`,
+      {
+        details: { object },
+      },
+    );
+  }
+  const json = decompress(plain.subarray(1), plain.readUInt8(0));
+  try {
+    return JSON.parse(json.toString('utf8'));
+  } catch {
+    throw RepoErrors.create('REPO_DAMAGED', `${object} holds unreadable JSON.`, {
+      details: { object },
+    });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Folder backups and restores (`lifeboat repo backup DIR`, `lifeboat repo restore ID --to DIR`):
+ * a folder maps to one component whose artifacts are the files, named by relative path.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { CommonErrors } from '../../shared/errors.js';
+import { RepoErrors } from './errors.js';
+import type { Repository } from './repository.js';
+import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from './types.js';
+
+export interface DirectoryBackupOptions {
+  /** Component name (default `files`). */
+  readonly component?: string;
+  /** Default: `{ kind: 'directory', id: <absolute path>, version: '1', labels: {} }`. */
+  readonly source?: BackupSource;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+  readonly lockWaitMs?: number;
+}
+
+interface FileEntry {
+  readonly path: string;
+  readonly name: string;
+  readonly size: number;
+  readonly modified: number;
+}
+
+/** Regular files under `root`, sorted, named with `/` separators. Symbolic links are not followed. */
+async function listFiles(root: string): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  const visit = async (folder: string) => {
+    const entries = await readdir(folder, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile()) {
+        const info = await stat(path);
+        out.push({
+          path,
+          name: relative(root, path).split(sep).join('/'),
+          size: info.size,
+          modified: info.mtimeMs,
+        });
+      }
+    }
+  };
+  await visit(root);
+  return out;
+}
+
+/** The newest backup of the same source in the current epoch, whose files may be reused. */
+async function findParent(repo: Repository, source: BackupSource): Promise<Manifest | undefined> {
+  const candidates = (await repo.listBackups()).filter(
+    (b) =>
+      b.source.id === source.id &&
+      b.source.kind === source.kind &&
+      b.epoch === repo.currentEpoch &&
+      b.verified,
+  );
+  const newest = candidates[0];
+  return newest === undefined ? undefined : repo.loadManifest(newest.id);
+}
+
+/** Backs up a folder as one component; unchanged files (same size and time) are reused unread. */
+export async function backupDirectory(
+  repo: Repository,
+  folder: string,
+  options: DirectoryBackupOptions = {},
+): Promise<Manifest> {
+  const root = resolve(folder);
+  const info = await stat(root).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw CommonErrors.create('INVALID_INPUT', `${root} is not a folder.`);
+  }
+  const component = options.component ?? 'files';
+  const source = options.source ?? { kind: 'directory', id: root, version: '1', labels: {} };
+  const files = await listFiles(root);
+  const parent = await findParent(repo, source);
+  const previous = new Map<string, ArtifactRecord>(
+    (parent?.components.find((c) => c.name === component)?.artifacts ?? []).map((a) => [a.name, a]),
+  );
+  const writer = await repo.startBackup({
+    source,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+    expectedTotal: files.reduce((sum, file) => sum + file.size, 0),
+  });
+  try {
+    for (const file of files) {
+      const old = previous.get(file.name);
+      if (
+        old !== undefined &&
+        old.size === file.size &&
+        old.modified === file.modified &&
+        writer.reuseArtifact(component, old)
+      ) {
+        continue;
+      }
+      try {
+        await writer.addArtifact(component, file.name, createReadStream(file.path), {
+          expectedSize: file.size,
+          modified: file.modified,
+        });
+      } catch (error) {
+        // A file that changed or vanished while being read fails the component, not the backup.
+        if (
+          !RepoErrors.is(error, 'REPO_ARTIFACT_MISMATCH') &&
+          !RepoErrors.is(error, 'REPO_ARTIFACT_READ')
+        )
+          throw error;
+      }
+    }
+    writer.setComponentResult(component, {
+      status: 'Succeeded',
+      meta: { files: String(files.length) },
+    });
+    return await writer.commit();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+export interface RestoreOptions {
+  /** Restore only this component (its files go straight into the target folder). */
+  readonly component?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+/** Where an artifact goes: inside `root`, never outside it whatever its stored name says. */
+function targetPath(root: string, parts: readonly string[]): string {
+  const path = resolve(root, ...parts.flatMap((part) => part.split('/')));
+  if (
+    !path.startsWith(root + sep) ||
+    parts.some((part) => part.split('/').some((s) => s === '..' || s === ''))
+  ) {
+    throw RepoErrors.create(
+      'REPO_DAMAGED',
+      `The stored name ${parts.join('/')} would escape the target folder; refused.`,
+    );
+  }
+  return path;
+}
+
+/**
+ * Restores a backup into an empty (or new) folder, verifying every chunk and each file's SHA-256.
+ * With several components each goes into a sub-folder of its name.
+ */
+export async function restoreBackup(
+  repo: Repository,
+  id: string,
+  to: string,
+  options: RestoreOptions = {},
+): Promise<Manifest> {
+  const root = resolve(to);
+  const manifest = await repo.loadManifest(id);
+  const components = manifest.components.filter(
+    (c) => options.component === undefined || c.name === options.component,
+  );
+  if (components.length === 0) {
+    throw RepoErrors.create(
+      'REPO_ARTIFACT_NOT_FOUND',
+      `Backup ${id} has no component ${options.component ?? ''}.`,
+    );
+  }
+  const existing = await readdir(root).catch(() => []);
+  if (existing.length > 0)
+    throw CommonErrors.create(
+      'INVALID_INPUT',
+      `${root} is not empty; restore into an empty folder.`,
+    );
+  await mkdir(root, { recursive: true });
+  const total = components.reduce((sum, c) => sum + c.artifacts.reduce((s, a) => s + a.size, 0), 0);
+  const started = Date.now();
+  let done = 0;
+  for (const component of components) {
+    for (const artifact of component.artifacts) {
+      const parts = components.length === 1 ? [artifact.name] : [component.name, artifact.name];
+      const path = targetPath(root, parts);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.lifeboat-partial`;
+      const hash = createHash('sha256');
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          done += chunk.length;
+          options.onProgress?.({
+            phase: 'restore',
+            bytesDone: done,
+            bytesTotal: total,
+            rate: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)),
+            component: component.name,
+            artifact: artifact.name,
+          });
+          callback(null, chunk);
+        },
+      });
+      const source = await repo.openArtifact(
+        id,
+        component.name,
+        artifact.name,
+        options.signal ? { signal: options.signal } : {},
+      );
+      try {
+        await pipeline(
+          source,
+          counter,
+          createWriteStream(temp),
+          options.signal ? { signal: options.signal } : {},
+        );
+        if (hash.digest('hex') !== artifact.sha256) {
+          throw RepoErrors.create(
+            'REPO_DAMAGED',
+            `${component.name}/${artifact.name} restored with a wrong SHA-256.`,
+          );
+        }
+        await rename(temp, path);
+        if (artifact.modified !== undefined)
+          await utimes(path, new Date(), new Date(artifact.modified));
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    }
+  }
+  return manifest;
+}

@@ -1,0 +1,642 @@
+/**
+ * The repository: init, discovery without a key, open with key material, key epochs, backup
+ * writing and artifact reading. Check, forget and prune live in check.ts and maintenance.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CommonErrors } from '../../shared/errors.js';
+import type { Storage } from '../storage/index.js';
+import { newConfig, readConfig, type RepositoryConfig } from './config.js';
+import { deriveEpochKeys, type EpochKeys } from './crypto.js';
+import { RepoErrors } from './errors.js';
+import {
+  KeyFileSchema,
+  describeNeededKey,
+  keyFileName,
+  keyRefOf,
+  operatorKeyId,
+  readCertificate,
+  readPfx,
+  unwrapKeyFile,
+  wrapWithCertificate,
+  wrapWithOperatorKey,
+  type KeyFile,
+  type Unwrapper,
+} from './keys.js';
+import { RepositoryLock } from './locks.js';
+import {
+  BACKUP_ID,
+  manifestObjectName,
+  openManifest,
+  readManifestLabel,
+  type ManifestLabel,
+} from './manifest.js';
+import { CryptoPool } from './pool.js';
+import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
+import type {
+  BackupSummary,
+  CheckOptions,
+  CheckReport,
+  ForgetResult,
+  PruneResult,
+  RetentionPolicy,
+  VerifyReport,
+  BackupWriter,
+  EpochUsage,
+  InitOptions,
+  InitResult,
+  KeyMaterial,
+  KeyRef,
+  KeyWrapping,
+  Manifest,
+  StartBackupOptions,
+} from './types.js';
+import { Writer } from './writer.js';
+import { runCheck, runVerify } from './check.js';
+import { runForget, runPrune } from './maintenance.js';
+
+/** How many chunks a reader fetches and verifies ahead of the consumer. */
+const READ_AHEAD = 8;
+
+async function readKeyFiles(storage: Storage, repositoryId: string): Promise<KeyFile[]> {
+  const files: KeyFile[] = [];
+  for (const object of await storage.list('keys/')) {
+    try {
+      const parsed = KeyFileSchema.safeParse(
+        JSON.parse((await storage.get(object.name)).toString('utf8')),
+      );
+      if (
+        parsed.success &&
+        parsed.data.repository === repositoryId &&
+        keyFileName(parsed.data) === object.name
+      ) {
+        files.push(parsed.data);
+      }
+    } catch {
+      // An unreadable key file opens nothing; `check` reports it.
+    }
+  }
+  return files;
+}
+
+function refsByEpoch(files: readonly KeyFile[]): Map<number, KeyRef[]> {
+  const refs = new Map<number, KeyRef[]>();
+  for (const file of files) refs.set(file.epoch, [...(refs.get(file.epoch) ?? []), keyRefOf(file)]);
+  return refs;
+}
+
+async function readLabels(
+  storage: Storage,
+): Promise<{ labels: ManifestLabel[]; damaged: string[] }> {
+  const labels: ManifestLabel[] = [];
+  const damaged: string[] = [];
+  for (const object of await storage.list('manifests/')) {
+    try {
+      const label = readManifestLabel(await storage.get(object.name), object.name);
+      if (manifestObjectName(label.id) !== object.name) throw new Error('name mismatch');
+      labels.push(label);
+    } catch {
+      damaged.push(object.name);
+    }
+  }
+  return { labels, damaged };
+}
+
+function summaryOf(
+  label: ManifestLabel,
+  refs: Map<number, KeyRef[]>,
+  verified: boolean,
+): BackupSummary {
+  return { ...label, keys: refs.get(label.epoch) ?? [], verified };
+}
+
+const newestFirst = (a: { created: string }, b: { created: string }) =>
+  a.created < b.created ? 1 : a.created > b.created ? -1 : 0;
+
+/**
+ * Lists the backups at a location without any key: what a field engineer sees before giving one.
+ * Labels are not yet authenticated (`verified: false`); `Repository.listBackups` verifies them.
+ */
+export async function listBackupsWithoutKey(storage: Storage): Promise<BackupSummary[]> {
+  const config = await readConfig(storage);
+  const refs = refsByEpoch(await readKeyFiles(storage, config.id));
+  const { labels } = await readLabels(storage);
+  return labels.map((label) => summaryOf(label, refs, false)).sort(newestFirst);
+}
+
+function requireWrapping(wrapping: KeyWrapping): void {
+  if (wrapping.operatorKey === undefined && wrapping.certificate === undefined) {
+    throw CommonErrors.create(
+      'INVALID_INPUT',
+      'A key epoch needs an operator key or a certificate to wrap it.',
+    );
+  }
+  if (wrapping.operatorKey !== undefined && wrapping.operatorKey.length !== 32) {
+    throw RepoErrors.create('REPO_KEY_INVALID', 'An operator key must be 32 bytes.');
+  }
+}
+
+async function writeEpochKeys(
+  storage: Storage,
+  config: RepositoryConfig,
+  keys: EpochKeys,
+  wrapping: KeyWrapping,
+): Promise<KeyFile[]> {
+  const secret = {
+    repository: config.id,
+    epoch: keys.epoch,
+    master: keys.master,
+    check: keys.check,
+  };
+  const files: KeyFile[] = [];
+  if (wrapping.operatorKey !== undefined)
+    files.push(wrapWithOperatorKey(secret, wrapping.operatorKey));
+  if (wrapping.certificate !== undefined)
+    files.push(wrapWithCertificate(secret, readCertificate(wrapping.certificate)));
+  for (const file of files)
+    await storage.put(keyFileName(file), Buffer.from(JSON.stringify(file, null, 2)));
+  return files;
+}
+
+/** Creates a repository at an empty location; returns epoch 1's master key for the caller's vault. */
+export async function initRepository(storage: Storage, options: InitOptions): Promise<InitResult> {
+  requireWrapping(options.wrapping);
+  if ((await storage.stat('config')) !== undefined) {
+    throw RepoErrors.create(
+      'REPO_ALREADY_EXISTS',
+      `${storage.location} already holds a repository.`,
+    );
+  }
+  const config = newConfig();
+  const keys = deriveEpochKeys(randomBytes(32), Buffer.from(config.id, 'hex'), 1);
+  await writeEpochKeys(storage, config, keys, options.wrapping);
+  const bytes = Buffer.from(JSON.stringify(config, null, 2));
+  await storage.put('config', bytes); // last: a repository exists only once its keys do
+  if (!(await storage.get('config')).equals(bytes)) {
+    throw RepoErrors.create(
+      'REPO_DAMAGED',
+      `The config at ${storage.location} read back differently.`,
+    );
+  }
+  return { repositoryId: config.id, epoch: 1, masterKey: keys.master };
+}
+
+/** Resolves key material into the epochs it opens. */
+function openEpochs(
+  config: RepositoryConfig,
+  files: readonly KeyFile[],
+  materials: readonly KeyMaterial[],
+) {
+  const repositoryId = Buffer.from(config.id, 'hex');
+  const held = new Map<number, EpochKeys>();
+  const unwrappers: Unwrapper[] = [];
+  for (const material of materials) {
+    if ('operatorKey' in material) {
+      unwrappers.push({
+        kind: 'operator',
+        keyId: operatorKeyId(material.operatorKey),
+        key: material.operatorKey,
+      });
+    } else if ('pfx' in material) {
+      const { certificate, privateKey } = readPfx(material.pfx, material.password);
+      unwrappers.push({ kind: 'certificate', keyId: certificate.thumbprint, privateKey });
+    } else {
+      const keys = deriveEpochKeys(material.masterKey, repositoryId, material.epoch);
+      if (files.some((file) => file.epoch === material.epoch && file.check === keys.check)) {
+        held.set(material.epoch, keys);
+      }
+    }
+  }
+  for (const file of files) {
+    if (held.has(file.epoch)) continue;
+    for (const unwrapper of unwrappers) {
+      const master = unwrapKeyFile(file, unwrapper);
+      if (master === undefined) continue;
+      const keys = deriveEpochKeys(master, repositoryId, file.epoch);
+      if (keys.check === file.check) held.set(file.epoch, keys);
+    }
+  }
+  return held;
+}
+
+/** Opens a repository with one or more keys. REPO_WRONG_KEY names what each epoch needs. */
+export async function openRepository(
+  storage: Storage,
+  material: KeyMaterial | readonly KeyMaterial[],
+): Promise<Repository> {
+  const config = await readConfig(storage);
+  const files = await readKeyFiles(storage, config.id);
+  const materials = Array.isArray(material) ? material : [material as KeyMaterial];
+  const held = openEpochs(config, files, materials);
+  if (held.size === 0) {
+    const refs = refsByEpoch(files);
+    const current = Math.max(0, ...refs.keys());
+    throw RepoErrors.create(
+      'REPO_WRONG_KEY',
+      `This key opens nothing in the repository at ${storage.location}; its current epoch needs ${describeNeededKey(current, refs.get(current) ?? [])}.`,
+      { details: { epoch: current } },
+    );
+  }
+  return new Repository(storage, config, files, held);
+}
+
+export interface OpenArtifactOptions {
+  /** First plaintext byte to return (recovery resumes uploads from the last byte sent). */
+  readonly offset?: number;
+  readonly signal?: AbortSignal;
+}
+
+export class Repository {
+  private index: LoadedIndex | undefined;
+  private readonly pools = new Map<number, CryptoPool>();
+
+  /** @internal use openRepository */
+  constructor(
+    readonly storage: Storage,
+    readonly config: RepositoryConfig,
+    private keyFiles: KeyFile[],
+    private readonly held: Map<number, EpochKeys>,
+  ) {}
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** The epoch new backups are written in. */
+  get currentEpoch(): number {
+    return Math.max(0, ...this.keyFiles.map((file) => file.epoch));
+  }
+
+  /** Epochs this repository object holds keys for. */
+  get openEpochs(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /** @internal */
+  epochKeys(epoch: number): EpochKeys | undefined {
+    return this.held.get(epoch);
+  }
+
+  /** @internal */
+  get heldKeys(): ReadonlyMap<number, EpochKeys> {
+    return this.held;
+  }
+
+  /** What opening `epoch` needs, for messages. */
+  describeKeyFor(epoch: number): string {
+    return describeNeededKey(epoch, refsByEpoch(this.keyFiles).get(epoch) ?? []);
+  }
+
+  /** @internal the blob index (cached until a write or prune changes it). */
+  async loadIndex(reload = false): Promise<LoadedIndex> {
+    if (reload || this.index === undefined) this.index = await loadIndexes(this.storage, this.held);
+    return this.index;
+  }
+
+  /** @internal a crypto pool for one epoch, created on first use. */
+  poolFor(epoch: number): CryptoPool {
+    let pool = this.pools.get(epoch);
+    if (pool === undefined) {
+      const keys = this.requireEpoch(epoch, `Key epoch ${epoch}`);
+      pool = new CryptoPool(keys);
+      this.pools.set(epoch, pool);
+    }
+    return pool;
+  }
+
+  private requireEpoch(epoch: number, what: string): EpochKeys {
+    const keys = this.held.get(epoch);
+    if (keys === undefined) {
+      throw RepoErrors.create(
+        'REPO_WRONG_KEY',
+        `${what} needs ${this.describeKeyFor(epoch)}; the key given does not open it.`,
+        {
+          details: { epoch },
+        },
+      );
+    }
+    return keys;
+  }
+
+  /** Every backup, newest first; labels of epochs this key opens are verified against the content. */
+  async listBackups(): Promise<BackupSummary[]> {
+    const refs = refsByEpoch(this.keyFiles);
+    const out: BackupSummary[] = [];
+    for (const object of await this.storage.list('manifests/')) {
+      let label: ManifestLabel;
+      try {
+        const bytes = await this.storage.get(object.name);
+        label = readManifestLabel(bytes, object.name);
+        const keys = this.held.get(label.epoch);
+        if (keys !== undefined) openManifest(bytes, keys, object.name);
+        out.push(summaryOf(label, refs, keys !== undefined));
+      } catch (error) {
+        if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
+        // A damaged manifest is not a backup anyone can restore; `check` names it.
+      }
+    }
+    return out.sort(newestFirst);
+  }
+
+  /** Decrypts one backup's manifest. REPO_WRONG_KEY names the epoch or certificate it needs. */
+  async loadManifest(id: string): Promise<Manifest> {
+    if (!BACKUP_ID.test(id))
+      throw RepoErrors.create('REPO_BACKUP_NOT_FOUND', `${JSON.stringify(id)} is not a backup id.`);
+    const name = manifestObjectName(id);
+    if ((await this.storage.stat(name)) === undefined) {
+      throw RepoErrors.create(
+        'REPO_BACKUP_NOT_FOUND',
+        `No backup ${id} at ${this.storage.location}.`,
+      );
+    }
+    const bytes = await this.storage.get(name);
+    const label = readManifestLabel(bytes, name);
+    return openManifest(bytes, this.requireEpoch(label.epoch, `Backup ${id}`), name);
+  }
+
+  /** Starts a backup in the current epoch (takes a shared lock until commit or abort). */
+  async startBackup(options: StartBackupOptions): Promise<BackupWriter> {
+    const epoch = this.currentEpoch;
+    const keys = this.held.get(epoch);
+    if (keys === undefined) {
+      throw RepoErrors.create(
+        'REPO_KEY_NOT_CURRENT',
+        `New backups are written in key epoch ${epoch}, which needs ${this.describeKeyFor(epoch)}.`,
+        { details: { epoch } },
+      );
+    }
+    const lock = await RepositoryLock.acquire(this.storage, {
+      exclusive: false,
+      operation: 'backup',
+      waitMs: options.lockWaitMs ?? 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    try {
+      const index = await this.loadIndex(true);
+      const pool = new CryptoPool(keys);
+      return new Writer(
+        {
+          storage: this.storage,
+          config: this.config,
+          keys,
+          known: index.blobs,
+          lock,
+          pool,
+          onClose: async () => {
+            this.index = undefined;
+            await pool.close();
+          },
+        },
+        options,
+      );
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /**
+   * A stream of one artifact's plaintext from `offset`, every chunk verified before it is
+   * passed on; a missing or corrupt chunk fails the stream with REPO_DATA_MISSING / REPO_DAMAGED.
+   */
+  async openArtifact(
+    id: string,
+    component: string,
+    name: string,
+    options: OpenArtifactOptions = {},
+  ): Promise<Readable> {
+    const manifest = await this.loadManifest(id);
+    const artifact = manifest.components
+      .find((c) => c.name === component)
+      ?.artifacts.find((a) => a.name === name);
+    if (artifact === undefined) {
+      throw RepoErrors.create(
+        'REPO_ARTIFACT_NOT_FOUND',
+        `Backup ${id} has no artifact ${component}/${name}.`,
+      );
+    }
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > artifact.size) {
+      throw RepoErrors.create(
+        'REPO_OFFSET_INVALID',
+        `Offset ${offset} is outside 0..${artifact.size}.`,
+      );
+    }
+    const lock = await RepositoryLock.acquire(this.storage, {
+      exclusive: false,
+      operation: 'restore',
+    });
+    try {
+      const index = await this.loadIndex();
+      const pool = this.poolFor(manifest.epoch);
+      return Readable.from(
+        this.readChunks(artifact.chunks, offset, index, pool, lock, options.signal),
+        {
+          objectMode: false,
+          highWaterMark: 1,
+        },
+      );
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private async *readChunks(
+    chunks: readonly (readonly [string, number])[],
+    offset: number,
+    index: LoadedIndex,
+    pool: CryptoPool,
+    lock: RepositoryLock,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Buffer> {
+    let first = 0;
+    let skip = offset;
+    while (first < chunks.length && skip >= (chunks[first] as readonly [string, number])[1]) {
+      skip -= (chunks[first] as readonly [string, number])[1];
+      first++;
+    }
+    const window: Promise<Buffer>[] = [];
+    let next = first;
+    try {
+      while (next < chunks.length || window.length > 0) {
+        while (next < chunks.length && window.length < READ_AHEAD) {
+          const fetching = this.readChunk(chunks[next++] as readonly [string, number], index, pool);
+          fetching.catch(() => undefined); // awaited below, in order
+          window.push(fetching);
+        }
+        signal?.throwIfAborted();
+        const plain = await (window.shift() as Promise<Buffer>);
+        yield skip > 0 ? plain.subarray(skip) : plain;
+        skip = 0;
+      }
+    } finally {
+      await Promise.allSettled(window);
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  /** @internal reads and verifies one chunk. */
+  async readChunk(
+    chunk: readonly [string, number],
+    index: LoadedIndex,
+    pool: CryptoPool,
+  ): Promise<Buffer> {
+    const [id, rawLength] = chunk;
+    const location = index.blobs.get(id);
+    if (location === undefined) {
+      throw RepoErrors.create(
+        'REPO_DATA_MISSING',
+        `Chunk ${id} is in no index (a missing index or pack).`,
+        {
+          details: { chunk: id },
+        },
+      );
+    }
+    const object = packObjectName(location.pack);
+    const blob = await this.storage
+      .get(object, { offset: location.offset, length: location.length })
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'STORAGE_NOT_FOUND') {
+          throw RepoErrors.create('REPO_DATA_MISSING', `Pack ${object} is missing.`, {
+            details: { object },
+          });
+        }
+        throw error;
+      });
+    if (blob.length !== location.length) {
+      throw RepoErrors.create('REPO_DAMAGED', `Pack ${object} is truncated.`, {
+        details: { object },
+      });
+    }
+    const opened = await pool.open(blob, id, location.compression, rawLength);
+    if (!opened.ok) {
+      throw RepoErrors.create(
+        'REPO_DAMAGED',
+        `A chunk in ${object} was refused: ${opened.error}.`,
+        { details: { object } },
+      );
+    }
+    return opened.plain;
+  }
+
+  /**
+   * Checks the repository (shared lock): structure, and with `readData` every blob or a rolling
+   * fraction of the packs. Never throws for damage: the report names it.
+   */
+  async check(options: CheckOptions = {}): Promise<CheckReport> {
+    return this.underSharedLock('check', options.signal, () =>
+      runCheck(this, {
+        readData: options.readData,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+  }
+
+  /** Verifies one backup; `readData` reads and verifies every chunk it uses. */
+  async verifyBackup(
+    id: string,
+    options: {
+      readData?: boolean;
+      signal?: AbortSignal;
+      onProgress?: CheckOptions['onProgress'];
+    } = {},
+  ): Promise<VerifyReport> {
+    return this.underSharedLock('check', options.signal, () =>
+      runVerify(this, id, {
+        readData: options.readData === true,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+  }
+
+  /** Removes backups outside the retention policy (never the newest good one of a source). */
+  async forget(policy: RetentionPolicy, options: { dryRun?: boolean } = {}): Promise<ForgetResult> {
+    return runForget(this, policy, options);
+  }
+
+  /** Deletes data no backup references; `dryRun` only reports. Takes an exclusive lock. */
+  async prune(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    return runPrune(this, options);
+  }
+
+  private async underSharedLock<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const lock = await RepositoryLock.acquire(this.storage, {
+      exclusive: false,
+      operation,
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      return await run();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Backups per key epoch, so an operator knows which older keys are still needed. */
+  async keyUsage(): Promise<EpochUsage[]> {
+    const refs = refsByEpoch(this.keyFiles);
+    const { labels } = await readLabels(this.storage);
+    const current = this.currentEpoch;
+    return [...refs.keys()]
+      .sort((a, b) => a - b)
+      .map((epoch) => ({
+        epoch,
+        keys: refs.get(epoch) ?? [],
+        backups: labels.filter((label) => label.epoch === epoch).map((label) => label.id),
+        current: epoch === current,
+      }));
+  }
+
+  /**
+   * Starts a new key epoch wrapped by `wrapping`; new backups use it, older ones keep their key.
+   * Returns the new master key for the caller's vault (certificate mode writes with it).
+   */
+  async rotateKey(wrapping: KeyWrapping): Promise<InitResult> {
+    requireWrapping(wrapping);
+    const lock = await RepositoryLock.acquire(this.storage, {
+      exclusive: true,
+      operation: 'key-rotate',
+    });
+    try {
+      this.keyFiles = await readKeyFiles(this.storage, this.config.id);
+      const epoch = this.currentEpoch + 1;
+      const keys = deriveEpochKeys(randomBytes(32), Buffer.from(this.config.id, 'hex'), epoch);
+      this.keyFiles.push(...(await writeEpochKeys(this.storage, this.config, keys, wrapping)));
+      this.held.set(epoch, keys);
+      return { repositoryId: this.config.id, epoch, masterKey: keys.master };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Wraps the current epoch's master key with one more key (another operator key or certificate). */
+  async addKey(wrapping: KeyWrapping): Promise<KeyRef[]> {
+    requireWrapping(wrapping);
+    const keys = this.requireEpoch(this.currentEpoch, `Adding a key to epoch ${this.currentEpoch}`);
+    const lock = await RepositoryLock.acquire(this.storage, {
+      exclusive: true,
+      operation: 'key-add',
+    });
+    try {
+      const files = await writeEpochKeys(this.storage, this.config, keys, wrapping);
+      this.keyFiles.push(...files);
+      return files.map(keyRefOf);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Stops the worker threads. The repository object must not be used afterwards. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+}

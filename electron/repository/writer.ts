@@ -1,0 +1,410 @@
+/**
+ * The backup writer: streams artifacts through the chunker and the crypto pool into packs,
+ * then writes the index and, last, the manifest (docs/repository-format.md section 9).
+ *
+ * Memory is bounded: at most `inFlight` chunks (each at most the chunker's max) are between the
+ * chunker and the pack, plus one pack being filled and one being written.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/index.js';
+import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
+import { FastCdc, gearTable } from './chunker.js';
+import type { RepositoryConfig } from './config.js';
+import type { EpochKeys } from './crypto.js';
+import { RepoErrors } from './errors.js';
+import type { RepositoryLock } from './locks.js';
+import { deriveStatus, manifestObjectName, openManifest, sealManifest } from './manifest.js';
+import type { CryptoPool } from './pool.js';
+import {
+  writeIndex,
+  writePack,
+  type BlobEntry,
+  type BlobLocation,
+  type PackRecord,
+} from './store.js';
+import type {
+  AddArtifactOptions,
+  ArtifactRecord,
+  BackupWriter,
+  ComponentResult,
+  ComponentStatus,
+  Manifest,
+  ProgressEvent,
+  StartBackupOptions,
+} from './types.js';
+
+interface ComponentState {
+  status: ComponentStatus | undefined;
+  reason: string | undefined;
+  meta: Record<string, string>;
+  artifacts: ArtifactRecord[];
+}
+
+export interface WriterContext {
+  readonly storage: Storage;
+  readonly config: RepositoryConfig;
+  readonly keys: EpochKeys;
+  /** Blobs already stored (any epoch; only this epoch's are reused). */
+  readonly known: ReadonlyMap<string, BlobLocation>;
+  readonly lock: RepositoryLock;
+  readonly pool: CryptoPool;
+  /** Called once the writer is finished, whatever the outcome (closes the pool). */
+  readonly onClose: () => Promise<void>;
+}
+
+/** Names are 1..1024 characters without control characters (they end up in paths and terminals). */
+function validName(name: string): boolean {
+  if (name.length === 0 || name.length > 1024) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+const PROGRESS_EVERY_MS = 250;
+
+export class Writer implements BackupWriter {
+  readonly id = randomUUID();
+  private readonly started = Date.now();
+  private readonly createdIso = new Date(this.started).toISOString();
+  private readonly components = new Map<string, ComponentState>();
+  private readonly gear: Uint32Array;
+  private readonly stored = new Set<string>();
+  private blobs: Buffer[] = [];
+  private entries: BlobEntry[] = [];
+  private pendingBytes = 0;
+  private readonly packs: PackRecord[] = [];
+  private packWrite: Promise<void> = Promise.resolve();
+  private state: 'open' | 'closed' | 'failed' = 'open';
+  private failure: unknown;
+  private bytesDone = 0;
+  private bytesStored = 0;
+  private lastProgress = 0;
+  private readonly inFlight: number;
+
+  constructor(
+    private readonly ctx: WriterContext,
+    private readonly options: StartBackupOptions,
+  ) {
+    this.gear = gearTable(ctx.keys.chunker);
+    this.inFlight = ctx.pool.size * 3;
+  }
+
+  private component(name: string): ComponentState {
+    if (!validName(name))
+      throw RepoErrors.create(
+        'REPO_INVALID_NAME',
+        `Invalid component name ${JSON.stringify(name)}.`,
+      );
+    let state = this.components.get(name);
+    if (state === undefined) {
+      state = { status: undefined, reason: undefined, meta: {}, artifacts: [] };
+      this.components.set(name, state);
+    }
+    return state;
+  }
+
+  private ensureOpen(): void {
+    if (this.state !== 'open') {
+      throw RepoErrors.create('REPO_WRITER_CLOSED', `Backup ${this.id} is no longer open.`, {
+        cause: this.failure,
+      });
+    }
+  }
+
+  private progress(component: string, artifact: string, force = false): void {
+    const now = Date.now();
+    if (
+      this.options.onProgress === undefined ||
+      (!force && now - this.lastProgress < PROGRESS_EVERY_MS)
+    )
+      return;
+    this.lastProgress = now;
+    const seconds = Math.max((now - this.started) / 1000, 0.001);
+    const event: ProgressEvent = {
+      phase: 'backup',
+      bytesDone: this.bytesDone,
+      bytesTotal: this.options.expectedTotal,
+      rate: Math.round(this.bytesDone / seconds),
+      component,
+      artifact,
+      bytesStored: this.bytesStored,
+    };
+    this.options.onProgress(event);
+  }
+
+  async addArtifact(
+    component: string,
+    name: string,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    options: AddArtifactOptions = {},
+  ): Promise<ArtifactRecord> {
+    this.ensureOpen();
+    const state = this.component(component);
+    if (!validName(name))
+      throw RepoErrors.create(
+        'REPO_INVALID_NAME',
+        `Invalid artifact name ${JSON.stringify(name)}.`,
+      );
+    if (state.artifacts.some((a) => a.name === name)) {
+      throw RepoErrors.create(
+        'REPO_INVALID_NAME',
+        `Component ${component} already has an artifact ${name}.`,
+      );
+    }
+    const signals = [this.options.signal, options.signal].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    try {
+      const ingested = await this.ingest(component, name, data, signal);
+      const record =
+        options.modified === undefined ? ingested : { ...ingested, modified: options.modified };
+      const mismatch = mismatchOf(record, options);
+      if (mismatch !== undefined) {
+        this.failComponent(state, `${name}: ${mismatch}`);
+        throw RepoErrors.create(
+          'REPO_ARTIFACT_MISMATCH',
+          `Artifact ${component}/${name}: ${mismatch}.`,
+        );
+      }
+      state.artifacts.push(record);
+      this.progress(component, name, true);
+      return record;
+    } catch (error) {
+      if (RepoErrors.is(error, 'REPO_ARTIFACT_MISMATCH')) throw error;
+      if (error instanceof SourceFailure) {
+        const why = error.cause instanceof Error ? error.cause.message : String(error.cause);
+        this.failComponent(state, `${name}: reading the source failed (${why})`);
+        throw RepoErrors.create(
+          'REPO_ARTIFACT_READ',
+          `Artifact ${component}/${name}: reading the source failed.`,
+          {
+            cause: error.cause,
+          },
+        );
+      }
+      const cancelled = isAbortError(error) || signal?.aborted === true;
+      await this.fail(cancelled ? error : (this.failure ?? error));
+      if (cancelled) throw CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
+      throw this.failure instanceof LifeboatError ? this.failure : error;
+    }
+  }
+
+  reuseArtifact(component: string, record: ArtifactRecord): boolean {
+    this.ensureOpen();
+    const state = this.component(component);
+    if (state.artifacts.some((a) => a.name === record.name)) return false;
+    const epoch = this.ctx.keys.epoch;
+    const stored = record.chunks.every(
+      ([id]) => this.stored.has(id) || this.ctx.known.get(id)?.epoch === epoch,
+    );
+    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
+    if (!stored || !consistent) return false;
+    state.artifacts.push(record);
+    this.bytesDone += record.size;
+    this.progress(component, record.name);
+    return true;
+  }
+
+  private failComponent(state: ComponentState, reason: string): void {
+    state.status = 'Failed';
+    state.reason = state.reason === undefined ? reason : `${state.reason}; ${reason}`;
+  }
+
+  /** Reads the stream, chunks, dedups and stores; returns the artifact's record. */
+  private async ingest(
+    component: string,
+    name: string,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    signal: AbortSignal | undefined,
+  ): Promise<ArtifactRecord> {
+    const chunker = new FastCdc(this.gear, this.ctx.config.chunker);
+    const sha = createHash('sha256');
+    const queue: Promise<[string, number]>[] = [];
+    const chunks: [string, number][] = [];
+    let size = 0;
+    const drainTo = async (limit: number) => {
+      while (queue.length > limit) chunks.push(await (queue.shift() as Promise<[string, number]>));
+    };
+    const submit = async (chunk: Buffer) => {
+      const processing = this.storeChunk(chunk);
+      processing.catch(() => undefined); // awaited in order by drainTo; avoid an unhandled rejection meanwhile
+      queue.push(processing);
+      await drainTo(this.inFlight);
+    };
+    const iterator = (data as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const piece = await iterator.next().catch((error: unknown) => {
+          throw new SourceFailure(error);
+        });
+        if (piece.done === true) break;
+        const bytes = typeof piece.value === 'string' ? Buffer.from(piece.value) : piece.value;
+        sha.update(bytes);
+        size += bytes.length;
+        this.bytesDone += bytes.length;
+        for (const chunk of chunker.push(bytes)) await submit(chunk);
+        this.progress(component, name);
+      }
+      finished = true;
+    } finally {
+      if (!finished) await iterator.return?.().catch(() => undefined);
+      await Promise.allSettled(queue);
+    }
+    const last = chunker.finish();
+    if (last !== undefined) await submit(last);
+    await drainTo(0);
+    signal?.throwIfAborted();
+    return { name, size, sha256: sha.digest('hex'), chunks };
+  }
+
+  /** Hashes in a worker; if new, seals it there and adds it to the current pack. */
+  private async storeChunk(chunk: Buffer): Promise<[string, number]> {
+    const length = chunk.length;
+    const { job, id } = await this.ctx.pool.hash(chunk);
+    if (this.stored.has(id) || this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch) {
+      this.ctx.pool.drop(job);
+      return [id, length];
+    }
+    this.stored.add(id);
+    try {
+      const { blob, compression } = await this.ctx.pool.seal(job);
+      await this.appendBlob(id, blob, length, compression);
+    } catch (error) {
+      this.stored.delete(id);
+      throw error;
+    }
+    return [id, length];
+  }
+
+  private async appendBlob(
+    id: string,
+    blob: Buffer,
+    rawLength: number,
+    compression: 0 | 1,
+  ): Promise<void> {
+    this.entries.push([id, this.pendingBytes, blob.length, rawLength, compression]);
+    this.blobs.push(blob);
+    this.pendingBytes += blob.length;
+    if (this.pendingBytes >= this.ctx.config.packSize) await this.flushPack();
+  }
+
+  /** Hands the filled pack to the (single, sequential) pack writer and waits for the previous one. */
+  private async flushPack(): Promise<void> {
+    if (this.blobs.length === 0) return;
+    const blobs = this.blobs;
+    const entries = this.entries;
+    this.blobs = [];
+    this.entries = [];
+    this.pendingBytes = 0;
+    const previous = this.packWrite;
+    const write = previous.then(async () => {
+      const record = await writePack(this.ctx.storage, this.ctx.keys, blobs, entries);
+      this.packs.push(record);
+      this.bytesStored += record.size;
+    });
+    this.packWrite = write;
+    write.catch((error: unknown) => void this.fail(error));
+    await previous; // at most one pack waits while another is written
+  }
+
+  setComponentResult(component: string, result: ComponentResult): void {
+    this.ensureOpen();
+    const state = this.component(component);
+    // A failure recorded by addArtifact is never upgraded to success by the caller.
+    if (state.status !== 'Failed' || result.status === 'Failed') state.status = result.status;
+    if (result.reason !== undefined)
+      state.reason =
+        state.reason === undefined ? result.reason : `${state.reason}; ${result.reason}`;
+    if (result.meta !== undefined) state.meta = { ...state.meta, ...result.meta };
+  }
+
+  async commit(): Promise<Manifest> {
+    this.ensureOpen();
+    try {
+      this.options.signal?.throwIfAborted();
+      await this.flushPack();
+      await this.packWrite;
+      if (this.state !== 'open') throw this.failure;
+      if (this.packs.length > 0)
+        this.bytesStored += (await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)).size;
+      const manifest = this.buildManifest();
+      const bytes = sealManifest(manifest, this.ctx.keys);
+      const name = manifestObjectName(manifest.id);
+      await this.ctx.storage.put(name, bytes);
+      openManifest(await this.ctx.storage.get(name), this.ctx.keys, name); // read back: tag and content
+      this.state = 'closed';
+      await this.close();
+      return manifest;
+    } catch (error) {
+      await this.fail(error);
+      if (isAbortError(error))
+        throw CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
+      throw error;
+    }
+  }
+
+  private buildManifest(): Manifest {
+    const finished = Date.now();
+    const components = [...this.components.entries()].map(([name, state]) => ({
+      name,
+      status: state.status ?? 'Succeeded',
+      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      meta: state.meta,
+      artifacts: state.artifacts,
+    }));
+    return {
+      id: this.id,
+      created: this.createdIso,
+      finished: new Date(finished).toISOString(),
+      durationMs: finished - this.started,
+      epoch: this.ctx.keys.epoch,
+      source: this.options.source,
+      status: deriveStatus(components.map((c) => c.status)),
+      components,
+      size: components.reduce((sum, c) => sum + c.artifacts.reduce((s, a) => s + a.size, 0), 0),
+      storedBytes: this.bytesStored,
+    };
+  }
+
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    await this.fail(CommonErrors.create('CANCELLED', `Backup ${this.id} was aborted.`));
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'failed';
+    this.failure = error;
+    await this.packWrite.catch(() => undefined);
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
+    await this.ctx.lock.release().catch(() => undefined);
+    await this.ctx.onClose();
+  }
+}
+
+/** An error thrown by the artifact's source stream (not by the repository or the storage). */
+class SourceFailure extends Error {
+  constructor(cause: unknown) {
+    super('source stream failed', { cause });
+  }
+}
+
+function mismatchOf(record: ArtifactRecord, options: AddArtifactOptions): string | undefined {
+  if (options.expectedSize !== undefined && options.expectedSize !== record.size) {
+    return `expected ${options.expectedSize} bytes, received ${record.size}`;
+  }
+  if (
+    options.expectedSha256 !== undefined &&
+    options.expectedSha256.toLowerCase() !== record.sha256
+  ) {
+    return `expected SHA-256 ${options.expectedSha256.toLowerCase()}, received ${record.sha256}`;
+  }
+  return undefined;
+}
