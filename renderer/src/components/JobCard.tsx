@@ -43,13 +43,23 @@ export function jobStatusLabel(status: string): string {
  * One job, live: overall and per-component progress (bytes, rate, ETA), its status, its last
  * log lines, its error with the hint, and Cancel while it runs.
  */
-export function JobCard({ jobId, title }: { jobId: string; title?: string }) {
+export function JobCard({
+  jobId,
+  title,
+  level = 2,
+}: {
+  jobId: string;
+  title?: string;
+  /** 3 where the card sits inside a section with its own h2. */
+  level?: 2 | 3;
+}) {
   const job = useJobs((s) => s.jobs[jobId]);
+  const dismiss = useJobs((s) => s.dismiss);
   const { client } = useStores();
   const [cancelError, setCancelError] = useState<ErrorBody | null>(null);
   if (job === undefined) {
     return (
-      <Section title={title ?? 'Job'} level={3}>
+      <Section title={title ?? 'Job'} level={level}>
         <p aria-busy="true">Starting…</p>
       </Section>
     );
@@ -63,13 +73,17 @@ export function JobCard({ jobId, title }: { jobId: string; title?: string }) {
   return (
     <Section
       title={title ?? jobTitle(job)}
-      level={3}
+      level={level}
       actions={
         isActive(job) ? (
           <button type="button" className="danger" onClick={() => void cancel()}>
             Cancel {jobTitle(job).toLowerCase()}
           </button>
-        ) : undefined
+        ) : (
+          <button type="button" onClick={() => dismiss(jobId)}>
+            Dismiss
+          </button>
+        )
       }
     >
       <div className="row" data-testid={`job-${jobId}`} data-job-status={status}>

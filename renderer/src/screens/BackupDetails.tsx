@@ -37,7 +37,7 @@ export function BackupDetails() {
       }
     >
       <MaybeError error={detail.error} title="The backup's details could not be read" />
-      {verifyJob !== null && <JobCard jobId={verifyJob} title="Verification" />}
+      {verifyJob !== null && <JobCard level={3} jobId={verifyJob} title="Verification" />}
       {data === null ? (
         <p aria-busy="true">Loading…</p>
       ) : (

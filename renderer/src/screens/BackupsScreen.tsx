@@ -16,13 +16,13 @@ const COLUMNS: readonly Column<BackupSummary>[] = [
     width: 'minmax(12rem, 1.4fr)',
     cell: (b) => <span className="mono">{b.backupId}</span>,
   },
-  { header: 'Created', width: '9.5rem', cell: (b) => formatTimestamp(b.createdAt) },
+  { header: 'Created', width: '10.5rem', cell: (b) => formatTimestamp(b.createdAt) },
   {
     header: 'Duration',
-    width: '6rem',
+    width: '7rem',
     cell: (b) => (b.durationSeconds === null ? '—' : formatDuration(b.durationSeconds)),
   },
-  { header: 'Status', width: '10rem', cell: (b) => <StatusBadge status={b.status} /> },
+  { header: 'Status', width: '11rem', cell: (b) => <StatusBadge status={b.status} /> },
   { header: 'Components', width: 'minmax(8rem, 1fr)', cell: (b) => componentSummary(b.components) },
   {
     header: 'Size',

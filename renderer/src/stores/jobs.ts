@@ -69,6 +69,9 @@ export function isActive(job: LiveJob): boolean {
 
 export interface JobsState {
   jobs: JobsById;
+  /** Finished jobs the operator closed; until then a finished job stays on screen. */
+  dismissed: Readonly<Record<string, true>>;
+  dismiss(jobId: string): void;
   apply(event: HostEvent): void;
   /** Fetches a job's full record (progress, log, result); used after a reload and at the end. */
   load(jobId: string): Promise<void>;
@@ -77,6 +80,10 @@ export interface JobsState {
 export function createJobsStore(client: LifeboatClient) {
   return createStore<JobsState>()((set, get) => ({
     jobs: {},
+    dismissed: {},
+    dismiss(jobId) {
+      set({ dismissed: { ...get().dismissed, [jobId]: true } });
+    },
     apply(event) {
       const next = applyJobEvent(get().jobs, event);
       if (next !== get().jobs) set({ jobs: next });

@@ -9,7 +9,9 @@ export function CredentialsStep({
   password,
   onPasswordPresence,
   testCredentials,
+  active,
 }: {
+  active: boolean;
   password: SecretHandle;
   onPasswordPresence: (present: boolean) => void;
   testCredentials: () => StorageCredentialsInput | null;
@@ -46,8 +48,8 @@ export function CredentialsStep({
       >
         {test.loading ? 'Testing…' : 'Test location with these credentials'}
       </button>
-      <MaybeError error={test.error} title="The location test failed" />
-      {test.data !== null && <LocationTestView test={test.data} />}
+      {active && <MaybeError error={test.error} title="The location test failed" />}
+      {active && test.data !== null && <LocationTestView test={test.data} />}
     </>
   );
 }

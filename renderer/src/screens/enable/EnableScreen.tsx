@@ -119,10 +119,11 @@ export function EnableScreen() {
         </Notice>
       )}
       <div hidden={state.step !== 0}>
-        <LocationStep testCredentials={() => null} />
+        <LocationStep testCredentials={() => null} active={state.step === 0} />
       </div>
       <div hidden={state.step !== 1}>
         <CredentialsStep
+          active={state.step === 1}
           password={password}
           onPasswordPresence={setHasPassword}
           testCredentials={credentials}

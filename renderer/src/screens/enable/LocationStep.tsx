@@ -7,8 +7,11 @@ import { locationProblem } from '../../lib/wizard.js';
 /** The location and its live test (reachable, writable, free space). */
 export function LocationStep({
   testCredentials,
+  active,
 }: {
   testCredentials: () => StorageCredentialsInput | null;
+  /** Only the current step shows the test's answer, so it appears once on the page. */
+  active: boolean;
 }) {
   const location = useEnable((s) => s.location);
   const setLocation = useEnable((s) => s.setLocation);
@@ -28,8 +31,8 @@ export function LocationStep({
       >
         {test.loading ? 'Testing…' : 'Test location'}
       </button>
-      <MaybeError error={test.error} title="The location test failed" />
-      {test.data !== null && <LocationTestView test={test.data} />}
+      {active && <MaybeError error={test.error} title="The location test failed" />}
+      {active && test.data !== null && <LocationTestView test={test.data} />}
     </>
   );
 }

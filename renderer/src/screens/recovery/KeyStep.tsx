@@ -48,7 +48,7 @@ export function KeyStep() {
             checked={mode === 'key'}
             onChange={() => setMode('key')}
           />
-          Backup key (from the key sheet)
+          The key from the key sheet
         </label>
         <label className="field-inline">
           <input
@@ -118,7 +118,7 @@ function Opened() {
       </button>
       <MaybeError error={actionError} title="The verification could not start" />
       {verifyJobId !== null && (
-        <JobCard jobId={verifyJobId} title="Verification (every blob read)" />
+        <JobCard level={3} jobId={verifyJobId} title="Verification (every blob read)" />
       )}
       {result?.kind === 'recovery-verify' && <VerifyOutcome verify={result.verify} />}
     </>

@@ -38,10 +38,7 @@ export function RestoreStep() {
         </>
       ) : (
         <>
-          <JobCard
-            jobId={s.run.jobId}
-            title={s.mode === 'drill' ? 'Recovery drill' : 'Cloud recovery'}
-          />
+          <JobCard level={3} jobId={s.run.jobId} title="Restore progress" />
           <div className="row">
             <button type="button" onClick={() => void s.pause()} disabled={!running || paused}>
               Pause
