@@ -53,6 +53,14 @@ export const IpcErrors = defineErrors({
     category: 'usage',
     hint: 'No such file in the app. Open the address `npm start` printed.',
   },
+  IPC_RACK_UNREACHABLE: {
+    category: 'rack',
+    hint: 'Check the rack URL (https://host:port), that the rack is running, and that this machine can reach it.',
+  },
+  IPC_NO_RACK: {
+    category: 'usage',
+    hint: 'Give the rack’s URL, fingerprint and credentials; only `npm start` provides a default lab rack.',
+  },
   IPC_RENDERER_MISSING: {
     category: 'internal',
     hint: 'The screens are not built. Run `npm run build` (npm install does it) and start again.',

@@ -1,0 +1,130 @@
+/**
+ * The host's adapter against the real parts: a lab rack started by the default set-up, a real
+ * folder as the location, the real vault and controller, all through the one router.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallOutcome, HostEvent } from '../../shared/contract/index.js';
+import { openServices } from '../../electron/host/adapter.js';
+import { startLabRack, type LabRack } from '../../electron/host/default-setup.js';
+import { createRouter, type Router } from '../../electron/host/router.js';
+import type { Services } from '../../electron/host/services.js';
+
+const ctx = { transport: 'console' as const, signal: new AbortController().signal };
+const PASSPHRASE = 'adapter test passphrase, long enough';
+let home: string;
+let rack: LabRack;
+let services: Services;
+let router: Router;
+const events: HostEvent[] = [];
+
+async function call(method: string, params: unknown): Promise<unknown> {
+  const outcome: CallOutcome = await router.call({ method, params }, ctx);
+  if (!outcome.ok) throw new Error(`${method}: ${outcome.error.code} ${outcome.error.message}`);
+  return outcome.result;
+}
+
+function finished(jobId: string): Promise<HostEvent> {
+  return new Promise((resolve) => {
+    const stop = router.subscribe((event) => {
+      if (event.type === 'job.finished' && event.job.jobId === jobId) {
+        stop();
+        resolve(event);
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'lifeboat-adapter-'));
+  const program = join(import.meta.dirname, '..', '..', 'lab-rack', 'bin.ts');
+  rack = await startLabRack({ home, program, nodeArgs: ['--import', 'tsx'] });
+  services = await openServices({
+    home,
+    transport: 'console',
+    version: '0.0.0-test',
+    labRack: rack.info,
+    scheduler: false,
+  });
+  router = createRouter(services);
+  router.subscribe((event) => events.push(event));
+}, 60_000);
+
+afterAll(async () => {
+  await services?.close();
+  await rack?.stop();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('adapter over the real controller and lab rack', () => {
+  it('enables backup on the default set-up and backs up the lab rack', async () => {
+    const vault = (await call('vault.status', {})) as { locked: boolean };
+    if (vault.locked) await call('vault.unlock', { passphrase: PASSPHRASE });
+    const info = (await call('app.info', {})) as {
+      lab: boolean;
+      defaults: { location: { path: string }; rackUrl: string };
+    };
+    expect(info.lab).toBe(true);
+    expect(info.defaults.location.path).toBe(join(home, 'storage'));
+    expect(info.defaults.rackUrl).toBe(rack.info.url);
+
+    const location = { kind: 'folder', path: join(home, 'storage') };
+    const test = (await call('location.test', { location, credentials: null })) as {
+      writable: boolean;
+    };
+    expect(test.writable).toBe(true);
+    const probe = (await call('rack.probe', { url: rack.info.url })) as { fingerprint: string };
+    expect(probe.fingerprint).toBe(rack.info.fingerprint.replaceAll(':', '').toLowerCase());
+
+    const key = (await call('key.generate', {})) as {
+      pendingKeyId: string;
+      key: string;
+      confirmGroup: number;
+    };
+    const group = key.key.split('-')[key.confirmGroup - 1];
+    await call('key.confirmGenerated', {
+      pendingKeyId: key.pendingKeyId,
+      confirmation: group,
+      storedOffline: true,
+    });
+    const settings = (await call('backup.enable', {
+      location,
+      credentials: null,
+      encryption: { mode: 'generated', pendingKeyId: key.pendingKeyId },
+      schedule: { frequencyHours: 12, retentionDays: 7, enabled: false },
+      rack: null,
+    })) as { configured: boolean; rack: { lab: boolean } };
+    expect(settings.configured).toBe(true);
+    expect(settings.rack.lab).toBe(true);
+
+    const ref = (await call('backups.start', {})) as { jobId: string };
+    const end = await finished(ref.jobId);
+    expect(end.type === 'job.finished' && end.job.status).toBe('succeeded');
+    const list = (await call('backups.list', {})) as {
+      total: number;
+      items: { status: string; components: unknown[] }[];
+    };
+    expect(list.total).toBe(1);
+    expect(list.items[0]?.status).toBe('Succeeded');
+    expect(list.items[0]?.components.length).toBe(10);
+    expect(events.some((e) => e.type === 'job.progress')).toBe(true);
+  }, 120_000);
+
+  it('runs verify as a job whose result jobs.get returns', async () => {
+    const list = (await call('backups.list', {})) as { items: { backupId: string }[] };
+    const backupId = list.items[0]?.backupId as string;
+    const ref = (await call('backups.verify', { backupId, readData: true })) as { jobId: string };
+    const end = await finished(ref.jobId);
+    expect(end.type === 'job.finished' && end.job.status).toBe('succeeded');
+    const detail = (await call('jobs.get', { jobId: ref.jobId })) as {
+      result: { kind: string; verify: { ok: boolean } };
+    };
+    expect(detail.result).toMatchObject({ kind: 'verify', verify: { ok: true } });
+    const audit = (await call('audit.verify', {})) as { ok: boolean };
+    expect(audit.ok).toBe(true);
+    const health = (await call('health.get', {})) as { lastSucceeded: unknown };
+    expect(health.lastSucceeded).not.toBeNull();
+  }, 120_000);
+});
