@@ -119,7 +119,7 @@ describe('downloads', () => {
     // Damage the snapshot on the rack's disk, as a failing disk would.
     const file = join(rack.stateDir, 'exports', exported.exportId, artifact.name);
     const bytes = readFileSync(file);
-    bytes[100] ^= 0x20;
+    bytes[100] = (bytes[100] as number) ^ 0x20;
     writeFileSync(file, bytes);
     const stream = client.downloadArtifact(exported.exportId, artifact.name);
     await expect(collect(stream)).rejects.toSatisfy((error) =>

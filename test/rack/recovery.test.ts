@@ -97,7 +97,7 @@ describe('disaster and cloud recovery', () => {
     const importId = await client.createImport('identity');
     const original = identity.files.get('users.ldif') as Buffer;
     const tampered = Buffer.from(original);
-    tampered[tampered.length - 10] ^= 0x01;
+    tampered[tampered.length - 10] = (tampered[tampered.length - 10] as number) ^ 0x01;
     const attempt = client.uploadArtifact('' + importId, 'users.ldif', Readable.from([tampered]), {
       size: original.length,
       sha256: sha256(original),
