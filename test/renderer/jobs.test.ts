@@ -98,3 +98,15 @@ describe('applyJobEvent', () => {
     });
   });
 });
+
+describe('a finished job keeps its last progress', () => {
+  it('when the full record carries none', () => {
+    const jobs = applyJobDetail(applyJobEvent({}, progress(1000)), {
+      job: { ...started, status: 'succeeded', finishedAt: started.startedAt },
+      progress: null,
+      log: [],
+      result: null,
+    });
+    expect(jobs['job-1']?.progress?.components[0]?.bytesDone).toBe(1000);
+  });
+});

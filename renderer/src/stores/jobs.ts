@@ -47,7 +47,11 @@ export function applyJobEvent(jobs: JobsById, event: HostEvent): JobsById {
   }
 }
 
-/** Replaces what events told us with the main process's full record (after a reload). */
+/**
+ * Replaces what events told us with the main process's full record (after a reload, at the
+ * end). The last progress seen stays when the record has none, so a finished job still shows
+ * each component's final status.
+ */
 export function applyJobDetail(jobs: JobsById, detail: JobDetail): JobsById {
   const id = detail.job.jobId;
   return {
@@ -55,7 +59,7 @@ export function applyJobDetail(jobs: JobsById, detail: JobDetail): JobsById {
     [id]: {
       jobId: id,
       summary: detail.job,
-      progress: detail.progress,
+      progress: detail.progress ?? jobs[id]?.progress ?? null,
       log: detail.log.slice(-MAX_LOG_LINES),
       result: detail.result,
     },

@@ -71,7 +71,7 @@ export function RecoveryScreen() {
     }
   }, [defaults, stores]);
 
-  const recovery = stores.recovery.getState();
+  const recovery = useRecovery((s) => s);
   const last = step === RECOVERY_STEPS.length - 1;
   return (
     <Wizard
@@ -83,7 +83,7 @@ export function RecoveryScreen() {
           <button
             type="button"
             onClick={() => recovery.setStep(step - 1)}
-            disabled={step === 0 || step >= 4}
+            disabled={step === 0 || recovery.run !== null}
           >
             Back
           </button>
@@ -116,7 +116,7 @@ export function RecoveryScreen() {
       {step === 3 && <TargetStep />}
       {step === 4 && <RestoreStep />}
       {step === 5 && <ReportStep />}
-      <NotRestored />
+      {step < 5 && <NotRestored />}
     </Wizard>
   );
 }
