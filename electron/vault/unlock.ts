@@ -157,16 +157,21 @@ export interface Unlocked {
 /**
  * Tries the slots in the order protector, keychain, passphrase, and returns the data key from
  * the first that opens. Failing all, throws the error that tells the operator what to do.
+ *
+ * The keychain and passphrase slots authenticate the key they yield (AES-GCM with the vault id
+ * as associated data); a protector only decrypts, so its key is checked with `opensFile` (the
+ * file MAC) and, when wrong, the next slot is tried instead of calling the file tampered.
  */
 export async function unlockSlots(
   vaultId: string,
   file: string,
   slots: Slot[],
   choice: BackendChoice,
+  opensFile: (key: Buffer) => boolean,
 ): Promise<Unlocked> {
   const notUsed: NotUsed[] = [];
   const attempts: Array<[VaultBackend, () => Promise<Buffer | string>]> = [
-    ['protector', () => openProtectorSlot(slots, choice.protector)],
+    ['protector', () => checked(openProtectorSlot(slots, choice.protector), opensFile)],
     ['keychain', async () => openKeychainSlot(vaultId, slots, choice.useKeychain)],
     ['passphrase', async () => openPassphraseSlot(vaultId, slots, choice.passphrase)],
   ];
@@ -181,6 +186,16 @@ export async function unlockSlots(
 }
 
 const WRONG_PASSPHRASE = 'the passphrase given does not open this vault';
+
+async function checked(
+  result: Promise<Buffer | string>,
+  opensFile: (key: Buffer) => boolean,
+): Promise<Buffer | string> {
+  const key = await result;
+  if (typeof key === 'string' || opensFile(key)) return key;
+  key.fill(0);
+  return 'it returned a key that does not open this vault (was the profile copied from another user or machine?)';
+}
 
 function unlockFailure(
   file: string,

@@ -166,7 +166,9 @@ async function unlockExisting(
   paths: VaultPaths,
   choice: BackendChoice,
 ): Promise<Vault> {
-  const unlocked = await unlockSlots(doc.vaultId, paths.file, doc.slots, choice);
+  const opensFile = (key: Buffer) =>
+    macMatches(macKey(key, doc.vaultId), macInput(doc), Buffer.from(doc.mac, 'base64'));
+  const unlocked = await unlockSlots(doc.vaultId, paths.file, doc.slots, choice, opensFile);
   try {
     verifyMac(doc, unlocked.dataKey, paths.file);
   } catch (error) {

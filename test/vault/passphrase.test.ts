@@ -317,6 +317,31 @@ describe('an injected key protector', () => {
     expect(viaProtector.get('storage-credentials:p').toString()).toBe('pw');
   });
 
+  it('falls through to the passphrase when the protector returns a wrong key', async () => {
+    (
+      await openVault({
+        home,
+        protector: xorProtector(true),
+        passphrase: passphrase(),
+        useKeychain: false,
+      })
+    ).close();
+    const lying: KeyProtector = {
+      ...xorProtector(true),
+      unprotect: async () => Buffer.alloc(32, 1),
+    };
+    const vault = await openVault({
+      home,
+      protector: lying,
+      passphrase: passphrase(),
+      useKeychain: false,
+    });
+    expect(vault.status().backend).toBe('passphrase');
+    expect(vault.status().notUsed[0]?.reason).toMatch(/does not open this vault/);
+    const error = await caught(() => openVault({ home, protector: lying, useKeychain: false }));
+    expect(error.code).toBe('VAULT_PASSPHRASE_REQUIRED');
+  });
+
   it('is skipped with its reason when it would not really protect', async () => {
     const vault = await openVault({
       home,
