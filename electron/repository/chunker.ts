@@ -19,10 +19,10 @@ export const DEFAULT_CHUNKER: ChunkerParams = {
   max: 4 * 1024 * 1024,
 };
 
-/** 22 high bits: harder to match below the average size (normalization level 2). */
-const MASK_SMALL = 0xfffffc00 | 0;
-/** 18 high bits: easier to match above the average size. */
-const MASK_LARGE = 0xffffc000 | 0;
+/** A mask of the `bits` high bits of a 32-bit hash (the high bits mix the most input bytes). */
+function highBits(bits: number): number {
+  return bits >= 32 ? -1 : ~((1 << (32 - bits)) - 1) | 0;
+}
 
 /** The 256-entry gear table: AES-256-CTR keystream of the chunker key (zero counter block). */
 export function gearTable(chunkerKey: Buffer): Uint32Array {
@@ -38,6 +38,9 @@ export class FastCdc {
   private len = 0;
   private scanned = 0;
   private fp = 0;
+  /** log2(avg) + 2 bits below the average (harder to match), log2(avg) - 2 above: level 2. */
+  private readonly maskSmall: number;
+  private readonly maskLarge: number;
 
   constructor(
     private readonly gear: Uint32Array,
@@ -47,6 +50,9 @@ export class FastCdc {
       throw new RangeError('chunker parameters must satisfy 64 < min <= avg <= max');
     }
     this.buf = Buffer.allocUnsafe(params.max);
+    const bits = Math.round(Math.log2(params.avg));
+    this.maskSmall = highBits(bits + 2);
+    this.maskLarge = highBits(bits - 2);
   }
 
   /** Feeds bytes; returns the chunks they completed (each in its own, transferable memory). */
@@ -71,19 +77,19 @@ export class FastCdc {
   /** The cut length if a boundary is known, else 0 (more data needed). */
   private findCut(): number {
     const { min, avg, max } = this.params;
-    const { buf, gear, len } = this;
+    const { buf, gear, len, maskSmall, maskLarge } = this;
     if (len < min) return 0;
     let fp = this.fp;
     let i = Math.max(this.scanned, min);
     const normal = Math.min(avg, len);
     for (; i < normal; i++) {
       fp = ((fp << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((fp & MASK_SMALL) === 0) return i + 1;
+      if ((fp & maskSmall) === 0) return i + 1;
     }
     const end = Math.min(max, len);
     for (; i < end; i++) {
       fp = ((fp << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((fp & MASK_LARGE) === 0) return i + 1;
+      if ((fp & maskLarge) === 0) return i + 1;
     }
     if (len >= max) return max;
     this.scanned = i;
