@@ -40,18 +40,42 @@ export function wipeKeyMaterial(material: KeyMaterial): void {
   else material.password.fill(0);
 }
 
-/** Opens the configured repository with the current key. */
+/**
+ * Opens the configured repository with every key this workstation holds for it (the current
+ * epoch's and the older ones), so older backups can still be shown, verified and pruned.
+ */
 export async function openConfiguredRepository(
   ctx: ControllerContext,
   config: BackupConfig,
 ): Promise<Repository> {
   const storage = await openLocation(ctx, config.locationPath);
-  const material = currentKeyMaterial(ctx, config);
+  const materials = [currentKeyMaterial(ctx, config), ...olderKeyMaterials(ctx, config)];
   try {
-    return await openRepository(storage, material);
+    return await openRepository(storage, materials);
   } finally {
-    wipeKeyMaterial(material);
+    materials.forEach(wipeKeyMaterial);
   }
+}
+
+/** Keys of other epochs of the configured repository kept in the vault. */
+function olderKeyMaterials(ctx: ControllerContext, config: BackupConfig): KeyMaterial[] {
+  const repositoryId = requireRepositoryId(config);
+  const current = secretIds.repoOperatorKey(
+    repositoryId,
+    config.encryption.mode === 'key' ? config.encryption.keyEpoch : 0,
+  );
+  const materials: KeyMaterial[] = [];
+  for (const entry of ctx.vault.list()) {
+    if (entry.id === current) continue;
+    if (entry.id.startsWith(`repo-operator-key:${repositoryId}:`)) {
+      materials.push({ operatorKey: ctx.vault.get(entry.id) });
+    } else if (entry.id.startsWith(`repo-master-key:${repositoryId}:`)) {
+      const epoch = Number(entry.id.slice(`repo-master-key:${repositoryId}:`.length));
+      if (Number.isInteger(epoch) && epoch > 0)
+        materials.push({ epoch, masterKey: ctx.vault.get(entry.id) });
+    }
+  }
+  return materials;
 }
 
 /** Connects to the configured rack with the pinned fingerprint and the vault's password. */

@@ -7,7 +7,6 @@ import { LifeboatError, type ErrorBody } from '../../shared/errors.js';
 import type { BackupConfig, BackupConfigInput } from '../catalog/index.js';
 import { RackClient } from '../rack/index.js';
 import {
-  describeRepository,
   initRepository,
   openRepository,
   type KeyMaterial,
@@ -26,7 +25,7 @@ import { requireRepositoryId } from './connections.js';
 import type { ControllerContext } from './context.js';
 import { ConfigErrors } from './errors.js';
 import { inspectCertificate, operatorKeyId, parseOperatorKey, type PendingKeys } from './keys.js';
-import { checkLocation, locationId } from './location.js';
+import { checkLocation, describeRepository, locationId } from './location.js';
 import { saveSlots } from './schedule-store.js';
 import { enabledSchedule } from './scheduler.js';
 
@@ -382,8 +381,15 @@ async function prepareRepository(storage: Storage, key: ResolvedKey): Promise<Pr
   }
   const repo = await openRepository(storage, material);
   try {
+    if (!repo.openEpochs.includes(repo.currentEpoch)) {
+      throw ConfigErrors.create(
+        'CONFIG_INVALID',
+        `The key given opens an older key epoch of repository ${existing.repositoryId}, not its current epoch ${repo.currentEpoch}.`,
+        { hint: 'Give the key of the current epoch, or choose an empty location.' },
+      );
+    }
     return {
-      repositoryId: existing.repositoryId,
+      repositoryId: repo.id,
       epoch: repo.currentEpoch,
       masterKey: Buffer.alloc(0),
       reused: true,

@@ -4,8 +4,10 @@
  * existing Lifeboat repository at the location itself is reported (its backups can be kept).
  */
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
 import { asLifeboatError, type ErrorBody } from '../../shared/errors.js';
-import { describeRepository, isInsideRepository } from '../repository/index.js';
+import { isInsideRepository, listBackupsWithoutKey } from '../repository/index.js';
 import type { Storage } from '../storage/index.js';
 import { locationSchema, parseOrThrow, type LocationInput } from './config.js';
 import { openLocation } from './connections.js';
@@ -39,6 +41,18 @@ export async function checkLocation(
     insideAnotherRepository: false,
     problems,
   };
+  // Checked before anything is created, so a refused folder is not left behind inside the other.
+  const outer = location.kind === 'unc' ? undefined : await isInsideRepository(location.path);
+  if (outer !== undefined && outer !== resolve(location.path)) {
+    result.insideAnotherRepository = true;
+    problems.push({
+      code: 'REPO_INSIDE_REPOSITORY',
+      message: `${location.path} lies inside the repository at ${outer}.`,
+      hint: 'Choose a folder that is not inside another backup repository.',
+      category: 'refused',
+    });
+    return { result, storage: null };
+  }
   let storage: Storage;
   try {
     storage = await openLocation(ctx, location.path, { create: location.kind === 'folder' });
@@ -56,16 +70,6 @@ export async function checkLocation(
     problems.push(asLifeboatError(error).toBody());
   }
   try {
-    const outer = await isInsideRepository(location.path);
-    if (outer !== null) {
-      result.insideAnotherRepository = true;
-      problems.push({
-        code: 'REPO_INSIDE_REPOSITORY',
-        message: `${location.path} lies inside the repository at ${outer}.`,
-        hint: 'Choose a folder that is not inside another backup repository.',
-        category: 'refused',
-      });
-    }
     result.existingRepository = await describeRepository(storage);
   } catch (error) {
     problems.push(asLifeboatError(error).toBody());
@@ -80,4 +84,27 @@ export async function checkLocation(
   }
   const usable = result.writable && problems.length === 0;
   return { result, storage: usable ? storage : null };
+}
+
+/** Only the repository id is read from `config`; the rest of the format is the engine's. */
+const repositoryConfig = z.object({
+  format: z.literal('lifeboat-repository'),
+  id: z.string().min(1),
+});
+
+/** The repository already at this location (its id and how many backups it lists), or null. */
+export async function describeRepository(
+  storage: Storage,
+): Promise<{ repositoryId: string; backups: number } | null> {
+  if ((await storage.stat('config')) === undefined) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse((await storage.get('config')).toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = repositoryConfig.safeParse(raw);
+  if (!parsed.success) return null;
+  const backups = await listBackupsWithoutKey(storage);
+  return { repositoryId: parsed.data.id, backups: backups.length };
 }

@@ -2,8 +2,12 @@
  * Listing, showing, verifying and pruning backups, and rebuilding the catalog from the
  * repository (the truth on the share; the catalog is a cache).
  */
-import type { Backup } from '../catalog/index.js';
-import type { Manifest } from '../repository/types.js';
+import type { Backup, BackupConfig, BackupInput } from '../catalog/index.js';
+import type {
+  BackupSummary as RepoBackupSummary,
+  Manifest,
+  Repository,
+} from '../repository/index.js';
 import { asLifeboatError } from '../../shared/errors.js';
 import { COMPONENT_IDS } from '../../shared/rack-api.js';
 import { openConfiguredRepository } from './connections.js';
@@ -228,7 +232,8 @@ export async function prune(
     const repo = await openConfiguredRepository(ctx, ctx.config());
     let bytesFreed = 0;
     try {
-      await repo.forgetBackups(planned);
+      await requireSameSelection(repo, preview.retentionDays, planned);
+      await repo.forget({ keepWithinDays: preview.retentionDays });
       bytesFreed = (await repo.prune({ dryRun: false })).bytesFreed;
     } finally {
       await repo.close();
@@ -260,6 +265,29 @@ export async function prune(
   }
 }
 
+/**
+ * The repository applies retention itself (it is the truth); before it deletes anything, its
+ * own dry run must select exactly the backups the operator confirmed.
+ */
+async function requireSameSelection(
+  repo: Repository,
+  retentionDays: number,
+  planned: readonly string[],
+): Promise<void> {
+  const dry = await repo.forget({ keepWithinDays: retentionDays }, { dryRun: true });
+  const selected = dry.removed.map((b) => b.id);
+  if (!sameSet(selected, planned)) {
+    throw ConfigErrors.create(
+      'CONFIG_CONFIRMATION_REQUIRED',
+      `The repository's retention selects ${selected.join(', ') || 'nothing'}, not the backups confirmed (${planned.join(', ')}).`,
+      {
+        hint: 'Rebuild the catalog (`lifeboat catalog rebuild`), review the list again and confirm it.',
+        details: { wouldDelete: selected.join(',') },
+      },
+    );
+  }
+}
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const left = new Set(a);
   const right = new Set(b);
@@ -273,30 +301,14 @@ export async function rebuildCatalog(
   const config = ctx.config();
   const repo = await openConfiguredRepository(ctx, config);
   try {
-    const summaries = await repo.listBackups();
-    const backups = [];
-    for (const summary of summaries) {
-      const manifest = await repo.loadManifest(summary.id);
-      backups.push({
-        id: manifest.id,
-        locationId: config.locationId,
-        created: manifest.created,
-        durationMs: manifest.durationMs,
-        status: manifest.status,
-        components: manifest.components.map((c) => ({
-          name: c.name,
-          status: c.status,
-          ...(c.reason === undefined ? {} : { reason: c.reason.slice(0, 2000) }),
-          logicalBytes: c.artifacts.reduce((sum, a) => sum + a.size, 0),
-        })),
-        logicalBytes: manifest.size,
-        storedBytes: manifest.storedBytes,
-        keyEpoch: config.encryption.mode === 'key' ? manifest.epoch : null,
-        certificateThumbprint:
-          config.encryption.mode === 'certificate' ? config.encryption.thumbprint : null,
-        sourceStampId: manifest.source.id,
-        sourceVersion: manifest.source.version,
-      });
+    const backups: BackupInput[] = [];
+    for (const summary of await repo.listBackups()) {
+      // Backups of epochs whose key is not held here are listed from their label alone.
+      backups.push(
+        summary.verified
+          ? catalogRow(config, await repo.loadManifest(summary.id))
+          : catalogRowFromLabel(config, summary),
+      );
     }
     const result = ctx.catalog.transaction(() => {
       const replaced = ctx.catalog.replaceBackupsForLocation(config.locationId, backups);
@@ -312,4 +324,48 @@ export async function rebuildCatalog(
   } finally {
     await repo.close();
   }
+}
+
+/** The catalog's record of a committed backup, from its manifest. */
+export function catalogRow(
+  config: BackupConfig,
+  manifest: Manifest,
+  status: BackupInput['status'] = manifest.status,
+): BackupInput {
+  return {
+    id: manifest.id,
+    locationId: config.locationId,
+    created: manifest.created,
+    durationMs: manifest.durationMs,
+    status,
+    components: manifest.components.map((c) => ({
+      name: c.name,
+      status: c.status,
+      ...(c.reason === undefined ? {} : { reason: c.reason.slice(0, 2000) }),
+      logicalBytes: c.artifacts.reduce((sum, a) => sum + a.size, 0),
+    })),
+    logicalBytes: manifest.size,
+    storedBytes: manifest.storedBytes,
+    keyEpoch: manifest.epoch,
+    certificateThumbprint:
+      config.encryption.mode === 'certificate' ? config.encryption.thumbprint : null,
+    sourceStampId: manifest.source.id,
+    sourceVersion: manifest.source.version,
+  };
+}
+
+function catalogRowFromLabel(config: BackupConfig, summary: RepoBackupSummary): BackupInput {
+  const certificate = summary.keys.find((k) => k.kind === 'certificate');
+  return {
+    id: summary.id,
+    locationId: config.locationId,
+    created: summary.created,
+    status: summary.status,
+    components: Object.entries(summary.components).map(([name, status]) => ({ name, status })),
+    logicalBytes: summary.size,
+    keyEpoch: summary.epoch,
+    certificateThumbprint: certificate?.keyId ?? null,
+    sourceStampId: summary.source.id,
+    sourceVersion: summary.source.version,
+  };
 }

@@ -27,7 +27,7 @@ export interface RetentionDeletion {
 export interface RetentionPlan {
   readonly keep: readonly string[];
   readonly delete: readonly RetentionDeletion[];
-  /** The newest Succeeded backup, kept whatever its age. */
+  /** The newest good backup (Succeeded, else PartialSucceeded), kept whatever its age. */
   readonly protectedId: string | null;
 }
 
@@ -35,8 +35,9 @@ export interface RetentionPlan {
 const STORED: ReadonlySet<BackupStatus> = new Set(['Succeeded', 'PartialSucceeded']);
 
 /**
- * Plans retention: a stored backup older than `retentionDays` goes, except the newest
- * Succeeded one, which is never deleted (it may be the only way back).
+ * Plans retention: a stored backup older than `retentionDays` goes, except the newest good one
+ * (the newest Succeeded, or when none succeeded the newest PartialSucceeded), which is never
+ * deleted: it may be the only way back. The repository's forget follows the same rule.
  */
 export function planRetention(
   backups: readonly RetentionCandidate[],
@@ -44,7 +45,7 @@ export function planRetention(
   nowMs: number,
 ): RetentionPlan {
   const stored = backups.filter((b) => STORED.has(b.status));
-  const newestGood = newestSucceeded(stored);
+  const newestGood = newestWith(stored, 'Succeeded') ?? newestWith(stored, 'PartialSucceeded');
   const cutoff = nowMs - retentionDays * DAY_MS;
   const keep: string[] = [];
   const deletions: RetentionDeletion[] = [];
@@ -56,10 +57,13 @@ export function planRetention(
   return { keep, delete: deletions, protectedId: newestGood?.id ?? null };
 }
 
-function newestSucceeded(backups: readonly RetentionCandidate[]): RetentionCandidate | undefined {
+function newestWith(
+  backups: readonly RetentionCandidate[],
+  status: BackupStatus,
+): RetentionCandidate | undefined {
   let newest: RetentionCandidate | undefined;
   for (const backup of backups) {
-    if (backup.status !== 'Succeeded') continue;
+    if (backup.status !== status) continue;
     if (newest === undefined || backup.createdMs > newest.createdMs) newest = backup;
   }
   return newest;

@@ -98,7 +98,9 @@ export function oldKeysNeeded(ctx: ControllerContext, config: BackupConfig): Set
   const current = currentEpoch(ctx, config);
   const byEpoch = new Map<number, { ids: string[]; thumbprint: string | null }>();
   for (const backup of ctx.catalog.backups.list()) {
-    if (backup.status === 'Deleted' || backup.keyEpoch === null) continue;
+    // Only backups present in a repository need a key; Failed ones never reached it.
+    if (backup.status !== 'Succeeded' && backup.status !== 'PartialSucceeded') continue;
+    if (backup.keyEpoch === null) continue;
     if (backup.locationId === config.locationId && backup.keyEpoch === current) continue;
     const entry = byEpoch.get(backup.keyEpoch) ?? {
       ids: [],

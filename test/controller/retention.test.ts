@@ -34,6 +34,19 @@ describe('retention planner', () => {
     expect(plan.delete.map((d) => d.id)).toEqual(['older-good', 'recent-partial']);
   });
 
+  it('keeps the newest PartialSucceeded backup when none succeeded', () => {
+    const plan = planRetention(
+      [
+        { id: 'p1', createdMs: ago(9), status: 'PartialSucceeded' },
+        { id: 'p2', createdMs: ago(8), status: 'PartialSucceeded' },
+      ],
+      7,
+      NOW,
+    );
+    expect(plan).toMatchObject({ keep: ['p2'], protectedId: 'p2' });
+    expect(plan.delete.map((d) => d.id)).toEqual(['p1']);
+  });
+
   it('ignores backups that never reached the repository', () => {
     const plan = planRetention(
       [
