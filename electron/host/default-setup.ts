@@ -21,6 +21,9 @@ export const DefaultSetupErrors = defineErrors({
   },
 });
 
+/** How `npm start` tells the Electron app about the lab rack it started (JSON of LabRackInfo). */
+export const LAB_RACK_ENV = 'LIFEBOAT_LAB_RACK_INFO';
+
 export const LabRackInfo = z.object({
   url: z.url().refine((u) => u.startsWith('https://127.0.0.1:'), 'a loopback https URL'),
   fingerprint: z.string().regex(/^([0-9a-fA-F]{2}:?){32}$/),
