@@ -129,7 +129,7 @@ async function openWithKey(
 ): Promise<Repository> {
   const material: KeyMaterial =
     key.mode === 'key'
-      ? { operatorKey: parseOperatorKey(key.key) }
+      ? { operatorKey: parseOperatorKey(withoutSeparators(key.key)) }
       : { pfx: key.pfx, password: key.password };
   let repository: Repository;
   try {
@@ -143,6 +143,15 @@ async function openWithKey(
     throw wrongKey(summary);
   }
   return repository;
+}
+
+/**
+ * The key as printed for the operator has dashes between groups (and may be typed with
+ * spaces); the repository reads plain base64. Stays a Buffer: the key never becomes a string.
+ */
+function withoutSeparators(printed: Buffer): Buffer {
+  const SEPARATORS = new Set([0x2d, 0x20, 0x09, 0x0a, 0x0d]);
+  return Buffer.from(printed.filter((byte) => !SEPARATORS.has(byte)));
 }
 
 function wrongKey(summary: BackupSummary, cause?: unknown) {
