@@ -70,13 +70,16 @@ export function keychainRemove(account: string): KeychainResult<boolean> {
 }
 
 /** Turns the platform's error into a sentence for the operator (it never contains a secret). */
-function keychainReason(error: unknown): string {
+export function keychainReason(error: unknown): string {
   const text = (error instanceof Error ? error.message : String(error)).slice(0, 300);
-  if (/dbus|d-bus/i.test(text)) {
-    return `no Secret Service on D-Bus (the OS keychain is not running or not reachable: ${text})`;
+  if (/locked|prompt was dismissed/i.test(text)) {
+    return `the OS keychain is locked and could not be unlocked here (${text})`;
   }
-  if (/locked|denied|not permitted/i.test(text)) {
+  if (/denied|not permitted/i.test(text)) {
     return `the OS keychain refused access (${text})`;
+  }
+  if (/dbus|d-bus|secret service/i.test(text)) {
+    return `no Secret Service on D-Bus (the OS keychain is not running or not reachable: ${text})`;
   }
   return `the OS keychain failed (${text})`;
 }

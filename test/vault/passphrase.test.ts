@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keychainReason } from '../../electron/vault/backends.js';
 import { seal, unseal } from '../../electron/vault/crypto.js';
 import {
   inspectVault,
@@ -274,6 +275,22 @@ describe('record sealing', () => {
     ).toBeNull();
     const again = seal(key, Buffer.from('pw'), 'x');
     expect(again.nonce.equals(seal(key, Buffer.from('pw'), 'x').nonce)).toBe(false);
+  });
+});
+
+describe('keychain failure reasons', () => {
+  it('tells a missing Secret Service from a locked or refusing keychain', () => {
+    const reason = (message: string) => keychainReason(new Error(message));
+    expect(
+      reason('Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled'),
+    ).toMatch(/^no Secret Service on D-Bus/);
+    expect(
+      reason('Platform failure: DBus error: Cannot create an item in a locked collection'),
+    ).toMatch(/^the OS keychain is locked/);
+    expect(
+      reason("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"),
+    ).toMatch(/^the OS keychain is locked/);
+    expect(reason('AccessDenied')).toMatch(/^the OS keychain refused access/);
   });
 });
 
