@@ -91,7 +91,9 @@ export function JobCard({
         {job.summary !== null && (
           <span className="muted">started {formatTimestamp(job.summary.startedAt)}</span>
         )}
-        {job.progress !== null && <span className="muted">{job.progress.phase}</span>}
+        {job.progress !== null && isActive(job) && (
+          <span className="muted">{job.progress.phase}</span>
+        )}
       </div>
       {job.progress !== null && (
         <>

@@ -78,7 +78,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
         tabIndex={0}
         aria-label={`${props.label}: use the arrow keys to choose a row`}
         onKeyDown={onKeyDown}
-        style={{ height: props.height ?? 420 }}
+        style={{ height: Math.min(props.height ?? 420, rows.length * rowHeight + 2) }}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {

@@ -21,7 +21,7 @@ export function BackupDetails() {
 
   return (
     <Section
-      title={`Backup ${selectedId ?? ''}`}
+      title={`Details of backup ${selectedId ?? ''}`}
       actions={
         <>
           <button type="button" onClick={() => void verify(false)}>

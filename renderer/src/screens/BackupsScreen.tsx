@@ -13,8 +13,12 @@ import { RunningJobs } from './RunningJobs.js';
 const COLUMNS: readonly Column<BackupSummary>[] = [
   {
     header: 'Backup id',
-    width: 'minmax(12rem, 1.4fr)',
-    cell: (b) => <span className="mono">{b.backupId}</span>,
+    width: 'minmax(14rem, 2fr)',
+    cell: (b) => (
+      <span className="mono" title={b.backupId}>
+        {b.backupId}
+      </span>
+    ),
   },
   { header: 'Created', width: '10.5rem', cell: (b) => formatTimestamp(b.createdAt) },
   {
@@ -23,7 +27,7 @@ const COLUMNS: readonly Column<BackupSummary>[] = [
     cell: (b) => (b.durationSeconds === null ? '—' : formatDuration(b.durationSeconds)),
   },
   { header: 'Status', width: '11rem', cell: (b) => <StatusBadge status={b.status} /> },
-  { header: 'Components', width: 'minmax(8rem, 1fr)', cell: (b) => componentSummary(b.components) },
+  { header: 'Components', width: 'minmax(7rem, 1fr)', cell: (b) => componentSummary(b.components) },
   {
     header: 'Size',
     width: '6.5rem',
