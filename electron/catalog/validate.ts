@@ -107,6 +107,15 @@ export function sqliteError(error: unknown, file: string): Error {
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return CatalogErrors.create('CATALOG_BUSY', `The catalog ${file} is busy.`, { cause: error });
   }
+  if (/^no such (table|column)/.test(message)) {
+    return CatalogErrors.create(
+      'CATALOG_DAMAGED',
+      `The catalog ${file} is missing part of its schema (${message}).`,
+      {
+        cause: error,
+      },
+    );
+  }
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
     return CatalogErrors.create(
       'CATALOG_DAMAGED',

@@ -192,7 +192,10 @@ describe('backups', () => {
     expect(caught(() => catalog.backups.require(b.id)).code).toBe('CATALOG_DAMAGED');
     raw.prepare("UPDATE backup_config SET location_kind = 'NOT A KIND'").run();
     expect(caught(() => catalog.config.get()).code).toBe('CATALOG_DAMAGED');
+    raw.pragma('foreign_keys = OFF');
+    raw.exec('DROP TABLE locations');
     raw.close();
+    expect(caught(() => catalog.locations.list()).code).toBe('CATALOG_DAMAGED');
   });
 });
 
