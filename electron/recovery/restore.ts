@@ -295,13 +295,14 @@ export function applyStatus(
   status: ImportStatus | null,
 ): JournalComponent {
   if (status === null) return transitions.restarted(entry);
-  if (status.committed && status.digest !== null)
-    return transitions.committed(entry, status.digest);
+  // Bytes first: the catalog journal commits only a component whose bytes are all confirmed.
   let next = entry;
   for (const [name, bytes] of Object.entries(status.received)) {
-    next = transitions.confirmed(next, name, bytes);
+    if (next.confirmed[name] !== bytes) next = transitions.confirmed(next, name, bytes);
   }
-  return next;
+  return status.committed && status.digest !== null
+    ? transitions.committed(next, status.digest)
+    : next;
 }
 
 function asInternal(error: unknown): LifeboatError {

@@ -16,6 +16,7 @@ import {
   type RestorePlan,
   type RestoreStep,
 } from '../../electron/recovery/plan.js';
+import { applyStatus } from '../../electron/recovery/restore.js';
 
 function backupOf(sizes: Record<string, number[]>): BackupComponentSummary[] {
   return Object.entries(sizes).map(([component, artifactSizes]) => ({
@@ -153,6 +154,44 @@ describe('restore state machine', () => {
     expect(nextStep(plan, [transitions.restarted(partial)])).toEqual({
       kind: 'begin',
       component: 'keyvault',
+    });
+  });
+});
+
+describe('what the rack says about an import', () => {
+  const plan = planRestore('b1', backupOf(everything), ['keyvault']);
+  const [fresh] = initialJournal(plan) as [JournalComponent];
+  const uploading = transitions.confirmed(transitions.begun(fresh, 'imp-1'), 'a0', 30);
+
+  it('takes the rack byte counts as the truth', () => {
+    const next = applyStatus(uploading, {
+      committed: false,
+      digest: null,
+      received: { a0: 100, a1: 7 },
+    });
+    expect(next.confirmed).toEqual({ a0: 100, a1: 7 });
+    expect(nextStep(plan, [next])).toMatchObject({ kind: 'upload', offset: 7 });
+  });
+
+  it('records a commit whose answer was lost instead of committing again', () => {
+    const next = applyStatus(uploading, {
+      committed: true,
+      digest: 'digest-keyvault',
+      received: { a0: 100, a1: 50 },
+    });
+    expect(next).toMatchObject({
+      state: 'committed',
+      committedDigest: 'digest-keyvault',
+      confirmed: { a0: 100, a1: 50 },
+    });
+    expect(nextStep(plan, [next])).toEqual({ kind: 'done' });
+  });
+
+  it('starts over when the rack no longer knows the import', () => {
+    expect(applyStatus(uploading, null)).toMatchObject({
+      state: 'pending',
+      importId: null,
+      confirmed: {},
     });
   });
 });

@@ -310,6 +310,25 @@ describe('cloud recovery with the lifeboat command', () => {
     expect(page).not.toMatch(/<script|<link|src=|href=/i);
   });
 
+  it('prints a recovery kit from the workstation catalog, holding no secret', async () => {
+    const file = join(root, 'kit.html');
+    const result = await cli(station.home, ['recovery', 'kit', '--html', file]);
+    expect(result.code).toBe(0);
+    const page = readFileSync(file, 'utf8');
+    expect(page).toContain(backupId);
+    expect(page).toContain(station.share);
+    expect(page).toContain('Key epoch 1 kept at');
+    expect(page).toContain(rack.fingerprint);
+    expect(page).toContain('1.4.0');
+    expect(
+      scanForSecrets(
+        station.home,
+        [page],
+        [station.operatorKey, Buffer.from(formatKey(station.operatorKey)), rack.password],
+      ),
+    ).toEqual([]);
+  });
+
   it('refuses a corrupted pack, naming the damaged components and offering the older backup', async () => {
     const packsBefore = new Set(listPacks(station.share));
     await rack.run(['mutate', '--percent', '5']);
