@@ -13,10 +13,10 @@
  * Ctrl+C stops everything this started.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asLifeboatError } from '../../shared/errors.js';
+import { CommonErrors, asLifeboatError } from '../../shared/errors.js';
 import { defaultHome } from '../cli/main.js';
 import { openServices } from './adapter.js';
 import { openInBrowser, systemOpener, writeLaunchPage } from './browser.js';
@@ -25,7 +25,19 @@ import { LAB_RACK_ENV, defaultLocationPath, startLabRack, type LabRack } from '.
 import { findElectronBinary } from './electron-binary.js';
 import { createRouter } from './router.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+/** The app's folder: the nearest one up with package.json (source and dist/ sit at different depths). */
+function appRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir)
+      throw CommonErrors.create('INTERNAL', 'The app folder (package.json) was not found.');
+    dir = parent;
+  }
+  return dir;
+}
+
+const root = appRoot();
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 function version(): string {
