@@ -101,7 +101,7 @@ export class RepositoryLock {
     for (;;) {
       options.signal?.throwIfAborted();
       await storage.put(name, Buffer.from(JSON.stringify(info)));
-      const conflict = await findConflict(storage, name, options.exclusive);
+      const conflict = await findConflict(storage, name, options);
       if (conflict === undefined) {
         const lock = new RepositoryLock(storage, name, info);
         lock.startRefreshing();
@@ -143,10 +143,14 @@ export class RepositoryLock {
   }
 }
 
+/**
+ * A conflicting live lock (null if unreadable), or undefined. Exclusive conflicts with all; and
+ * backups conflict with each other: one writer at a time, so a second backup waits or names the first.
+ */
 async function findConflict(
   storage: Storage,
   own: string,
-  exclusive: boolean,
+  { exclusive, operation }: LockOptions,
 ): Promise<LockInfo | undefined | null> {
   for (const { name, modified, lock } of await listLocks(storage)) {
     if (name === own) continue;
@@ -155,7 +159,8 @@ async function findConflict(
       await storage.delete(name);
       continue;
     }
-    if (exclusive || lock === undefined || lock.exclusive) return lock ?? null;
+    const bothBackups = operation === 'backup' && lock?.operation === 'backup';
+    if (exclusive || lock === undefined || lock.exclusive || bothBackups) return lock ?? null;
   }
   return undefined;
 }

@@ -7,7 +7,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  statfs,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageErrors, storageError } from './errors.js';
 import {
@@ -128,7 +138,7 @@ class FileStorage implements Storage {
       await mkdir(folder, { recursive: true });
       const handle = await open(temp, 'wx');
       try {
-        await handle.writev(parts as Buffer[]);
+        await writeFully(handle, parts);
         await handle.sync();
       } finally {
         await handle.close();
@@ -224,6 +234,21 @@ class FileStorage implements Storage {
     };
     await visit(this.location);
     return removed;
+  }
+}
+
+/**
+ * Writes every byte. A write may be short when the disk fills (tmpfs, some network
+ * filesystems); retrying the rest makes the system raise the real ENOSPC instead.
+ */
+async function writeFully(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  for (const part of parts) {
+    let offset = 0;
+    while (offset < part.length) {
+      const { bytesWritten } = await handle.write(part, offset, part.length - offset);
+      if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      offset += bytesWritten;
+    }
   }
 }
 
