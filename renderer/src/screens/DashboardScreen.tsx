@@ -5,7 +5,9 @@ import { Section } from '../components/Section.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { VaultUnlock } from '../components/VaultUnlock.js';
 import { formatBytes, formatRelative, formatTimestamp } from '../lib/format.js';
-import { useApp } from '../stores/index.js';
+import { useState } from 'react';
+import type { ErrorBody } from '../../../shared/errors.js';
+import { useApp, useStores } from '../stores/index.js';
 import { useNow } from '../lib/useNow.js';
 import { RunningJobs } from './RunningJobs.js';
 
@@ -39,8 +41,25 @@ export function DashboardScreen() {
 
 function HealthSummary({ health }: { health: Health }) {
   const now = useNow(30_000);
+  const stores = useStores();
+  const [startError, setStartError] = useState<ErrorBody | null>(null);
+  async function backUpNow() {
+    await stores.backups.getState().startBackup();
+    setStartError(stores.backups.getState().actionError);
+  }
   return (
     <>
+      <div className="row no-print">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void backUpNow()}
+          disabled={health.runningJobId !== null}
+        >
+          Back up now
+        </button>
+      </div>
+      <MaybeError error={startError} title="The backup did not start" />
       <Section title="Alerts">
         {health.alerts.length === 0 ? (
           <p className="muted" data-testid="no-alerts">
@@ -78,13 +97,18 @@ function HealthSummary({ health }: { health: Health }) {
         </dl>
         <dl className="card stat">
           <dt>Latest backup</dt>
-          <dd>
+          <dd data-testid="latest-backup">
             {health.lastBackup === null ? (
               'None yet'
             ) : (
               <StatusBadge status={health.lastBackup.status} />
             )}
           </dd>
+          {health.lastBackup !== null && (
+            <dd className="muted mono">
+              {health.lastBackup.backupId} · {formatTimestamp(health.lastBackup.createdAt)}
+            </dd>
+          )}
         </dl>
         <dl className="card stat">
           <dt>Next scheduled run</dt>
