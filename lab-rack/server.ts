@@ -40,6 +40,7 @@ import { FaultState } from './faults.js';
 import { Malformed } from './framing.js';
 import { openApiText } from './openapi.js';
 import type { TlsMaterial } from './pki.js';
+import { commitInWorker, exportInWorker } from './worker.js';
 import type { ExportRow, ImportRow, RackStore } from './store.js';
 
 export interface ServerOptions {
@@ -82,6 +83,7 @@ export class LabRackServer {
   readonly #faults = new FaultState();
   readonly #tokens = new Map<string, number>();
   readonly #uploading = new Set<string>();
+  readonly #committing = new Set<string>();
   readonly #routes: Route[];
   readonly #passwordDigest: Buffer;
 
@@ -318,7 +320,7 @@ export class LabRackServer {
   // ------------------------------------------------------------------------------------------
   // Exports
 
-  #createExport(ctx: RequestContext): void {
+  async #createExport(ctx: RequestContext): Promise<void> {
     const component = this.#componentParam(ctx.params);
     if (this.#store.component(component).mode === 'recovery') {
       throw new ApiError(
@@ -326,7 +328,8 @@ export class LabRackServer {
         `${component} is in recovery mode; its data is not live and cannot be exported.`,
       );
     }
-    json(ctx.res, 201, exportBody(this.#store.createExport(component, new Date())));
+    const row = await exportInWorker(this.#store.dir, component, new Date());
+    json(ctx.res, 201, exportBody(row));
   }
 
   #export(params: Params): ExportRow {
@@ -560,9 +563,18 @@ export class LabRackServer {
     const files = new Map(
       status.expected.map((name) => [name, join(this.#store.importDir(row.id), name)]),
     );
+    if (this.#committing.has(row.id)) {
+      throw new ApiError('IMPORT_CLOSED', `A commit of import ${row.id} is already running.`);
+    }
+    this.#committing.add(row.id);
     let result: { stateDigest: string; records: number };
     try {
-      result = this.#store.commitImport(row.component, files, request.expectedStateDigest);
+      result = await commitInWorker(
+        this.#store.dir,
+        row.component,
+        files,
+        request.expectedStateDigest,
+      );
     } catch (error) {
       if (!(error instanceof Malformed)) throw error;
       const failure = malformedFailure(error, row);
@@ -571,6 +583,8 @@ export class LabRackServer {
         message: failure.message,
       });
       throw failure;
+    } finally {
+      this.#committing.delete(row.id);
     }
     this.#store.setImportState(row.id, 'committed');
     json(ctx.res, 200, { importId: row.id, component: row.component, ...result });

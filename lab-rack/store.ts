@@ -167,7 +167,8 @@ export class RackStore {
     }
     const db = new Database(join(dir, 'rack.sqlite'));
     db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 15000');
+    // Commits of a large component hold the write lock for minutes; others wait rather than fail.
+    db.pragma('busy_timeout = 300000');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
     const store = new RackStore(dir, db);

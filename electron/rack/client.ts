@@ -39,6 +39,11 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
   /** Socket inactivity limit per request (default 60 s). */
   readonly timeoutMs?: number;
+  /**
+   * Limit for the calls a rack answers only when done: taking an export snapshot and committing
+   * an import, which take minutes on a large rack (default 30 min).
+   */
+  readonly operationTimeoutMs?: number;
   /** How many times a dropped download or upload is resumed before giving up (default 5). */
   readonly retries?: number;
 }
@@ -65,6 +70,8 @@ type Call = {
   readonly json?: unknown;
   readonly signal?: AbortSignal | undefined;
   readonly what: string;
+  /** A longer inactivity limit for snapshot and commit calls. */
+  readonly long?: boolean;
 };
 
 const enc = encodeURIComponent;
@@ -77,6 +84,7 @@ export class RackClient {
   readonly #username: string;
   readonly #password: Buffer;
   readonly #timeoutMs: number;
+  readonly #operationTimeoutMs: number;
   readonly #retries: number;
   #token: Token | undefined;
   #renewing: Promise<Token> | undefined;
@@ -89,6 +97,7 @@ export class RackClient {
     this.#username = options.username;
     this.#password = Buffer.from(options.password);
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#operationTimeoutMs = Math.max(this.#timeoutMs, options.operationTimeoutMs ?? 1_800_000);
     this.#retries = options.retries ?? 5;
   }
 
@@ -137,6 +146,7 @@ export class RackClient {
       json: {},
       signal,
       what: `Exporting ${component}`,
+      long: true,
     });
     this.#expectComponent(answer.component, component);
     return answer;
@@ -335,6 +345,7 @@ export class RackClient {
           : { expectedStateDigest: options.expectedStateDigest },
       signal: options.signal,
       what: `Committing import ${importId}`,
+      long: true,
     });
     if (
       options.expectedStateDigest !== undefined &&
@@ -449,7 +460,7 @@ export class RackClient {
           },
           ...(body === undefined ? {} : { body }),
           signal: call.signal,
-          timeoutMs: this.#timeoutMs,
+          timeoutMs: call.long === true ? this.#operationTimeoutMs : this.#timeoutMs,
         }),
       call.signal,
     );

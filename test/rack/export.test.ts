@@ -167,7 +167,7 @@ describe('injected faults', () => {
 
   it('a hanging component becomes RACK_TIMEOUT for a client that waits a bounded time', async () => {
     await rack.setFaults({ hangComponent: 'crp' });
-    const impatient = await connect(rack, { timeoutMs: 400 });
+    const impatient = await connect(rack, { timeoutMs: 400, operationTimeoutMs: 400 });
     await expect(impatient.startExport('crp')).rejects.toSatisfy((error) =>
       RackErrors.is(error, 'RACK_TIMEOUT'),
     );

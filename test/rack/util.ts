@@ -4,7 +4,10 @@ import { Readable } from 'node:stream';
 import { RackClient, type ComponentId, type ExportResponse } from '../../electron/rack/index.js';
 import type { LabRack } from '../helpers/lab-rack.js';
 
-export function connect(rack: LabRack, extra: { timeoutMs?: number } = {}): Promise<RackClient> {
+export function connect(
+  rack: LabRack,
+  extra: { timeoutMs?: number; operationTimeoutMs?: number } = {},
+): Promise<RackClient> {
   return RackClient.connect({
     url: rack.url,
     fingerprint: rack.fingerprint,
