@@ -8,7 +8,8 @@
 //   LIFEBOAT_TEST_STATIC=0 npm test -- …   skip lint and typecheck for a quick loop
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -46,7 +47,8 @@ if (process.env.LIFEBOAT_TEST_STATIC !== '0') {
 
 const resultsDir = join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const resultsFile = join(resultsDir, 'vitest.json');
+// One results file per run, so two runs at once (several engineers, one machine) never mix.
+const resultsFile = join(resultsDir, `vitest-${process.pid}.json`);
 rmSync(resultsFile, { force: true });
 const vitest = [
   bin('vitest'),
@@ -61,9 +63,8 @@ const haveKeyring = hasCommand('dbus-run-session') && hasCommand('gnome-keyring-
 if (haveKeyring) {
   // A throwaway keyring in a throwaway HOME-independent data dir: tests never touch the
   // developer's own keychain. The unlock password is random per run and never printed.
-  const keyringHome = join(resultsDir, 'keyring-home');
-  rmSync(keyringHome, { recursive: true, force: true });
-  mkdirSync(keyringHome, { recursive: true });
+  const keyringHome = mkdtempSync(join(tmpdir(), 'lifeboat-keyring-'));
+  process.on('exit', () => rmSync(keyringHome, { recursive: true, force: true }));
   const script =
     'printf %s "$LIFEBOAT_TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ' +
     'unset LIFEBOAT_TEST_KEYRING_PASSWORD; exec "$@"';
@@ -95,6 +96,7 @@ if (existsSync(resultsFile)) {
   for (const suite of results.testResults ?? []) {
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed++;
   }
+  rmSync(resultsFile, { force: true });
 } else {
   failed++;
   process.stdout.write('!! vitest wrote no results\n');
