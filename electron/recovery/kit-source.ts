@@ -4,6 +4,7 @@
  * only; the catalog holds no secret, so neither can the kit.
  */
 import type { Backup, Catalog } from '../catalog/index.js';
+import { normalizeFingerprint } from '../rack/index.js';
 import { RecoveryErrors } from './errors.js';
 import type { KitBackup, RecoveryKit } from './kit.js';
 
@@ -22,7 +23,8 @@ export function buildKitFromCatalog(catalog: Catalog, now = new Date()): Recover
     rack: {
       stampId: newest?.sourceStampId ?? 'not backed up yet',
       url: config.rack?.url ?? 'not configured',
-      fingerprint: config.rack?.fingerprint ?? 'not configured',
+      // Printed the way the rack's console and `lifeboat` show it (AB:CD:…), to compare by eye.
+      fingerprint: config.rack ? normalizeFingerprint(config.rack.fingerprint) : 'not configured',
       version: newest?.sourceVersion ?? 'unknown',
     },
     location: { path: config.locationPath },
