@@ -6,7 +6,7 @@
  * location, wrong credentials, a second concurrent start, and the secret scan.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +21,8 @@ import type { Storage } from '../../electron/storage/index.js';
 import { StorageErrors } from '../../electron/storage/index.js';
 import { LifeboatError } from '../../shared/errors.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
+import { makeCertificate } from '../repository/helpers.js';
+import { setLabFaults } from './lab-faults.js';
 import { scanForSecrets } from './secret-scan.js';
 
 const DAY = 86_400_000;
@@ -169,8 +171,53 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
     );
   });
 
+  it('reports health: last Succeeded, next run, free space, days until full, no alerts', async () => {
+    const health = await controller.health();
+    expect(health.alerts).toEqual([]);
+    expect(health.lastSucceeded?.ageSeconds).toBeLessThan(600);
+    expect(Date.parse(health.nextRunAt as string)).toBeGreaterThan(Date.now());
+    expect(health.location?.freeBytes).toBeGreaterThan(0);
+    expect(health.location?.daysUntilFull).toBeGreaterThan(0);
+    expect(health.rack?.reachable).toBe(true);
+  });
+
+  it('runs missed scheduled slots once', async () => {
+    const before = controller.settings();
+    const nextBefore = (await controller.health()).nextRunAt;
+    // Thirteen hours later with a 6-hour schedule: two slots passed, one run is due.
+    const later = await open({ now: () => Date.now() + 13 * 3_600_000, schedulerCheckMs: 20 });
+    const finished: string[] = [];
+    later.on((e) => {
+      if (e.type === 'job.finished') finished.push(e.job.jobId);
+    });
+    later.startScheduler();
+    await waitFor(() => finished.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    later.stopScheduler();
+    expect(finished).toHaveLength(1);
+    await later.close();
+    expect(before.schedule.frequencyHours).toBe(6);
+    const nextAfter = (await controller.health()).nextRunAt;
+    expect(Date.parse(nextAfter as string)).toBeGreaterThan(Date.parse(nextBefore as string));
+  });
+
+  it('cancels a running backup: nothing is listed as good', async () => {
+    await setLabFaults(rack, { latencyMs: 150 });
+    const run = controller.startBackup();
+    await waitFor(() => events.some((e) => e.type === 'job.progress' && e.jobId === run.jobId));
+    controller.cancelJob(run.jobId);
+    const result = await run.done;
+    await setLabFaults(rack, {});
+    expect(result.status).toBe('Failed');
+    expect(result.error?.code).toBe('CANCELLED');
+    expect(controller.getJob(run.jobId).job.status).toBe('cancelled');
+    const listed = controller.listBackups().find((b) => b.backupId === result.backupId);
+    expect(listed === undefined || listed.status === 'Failed').toBe(true);
+  });
+
   it('refuses a second concurrent start, naming the running job', async () => {
-    await rack.setFaults({ latencyMs: 150 });
+    const nextRun = (await controller.health()).nextRunAt;
+    await setLabFaults(rack, { latencyMs: 150 });
     const first = controller.startBackup();
     const second = await caught(() => controller.startBackup());
     expect(second.code).toBe('BACKUP_JOB_RUNNING');
@@ -179,14 +226,16 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
     const other = await open();
     expect((await caught(() => other.startBackup())).message).toContain(first.jobId);
     await other.close();
-    await rack.setFaults({});
+    await setLabFaults(rack, {});
     expect((await first.done).status).toBe('Succeeded');
+    // That on-demand backup did not move the next scheduled run.
+    expect((await controller.health()).nextRunAt).toBe(nextRun);
   });
 
   it('records a failing component as PartialSucceeded with the reason, never Succeeded', async () => {
-    await rack.setFaults({ failComponent: { component: 'keyvault', status: 500, times: 0 } });
+    await setLabFaults(rack, { failComponent: { component: 'keyvault', status: 500, times: 0 } });
     const result = await controller.runBackup();
-    await rack.setFaults({});
+    await setLabFaults(rack, {});
     expect(result.status).toBe('PartialSucceeded');
     const keyvault = result.components.find((c) => c.component === 'keyvault');
     expect(keyvault).toMatchObject({ status: 'Failed' });
@@ -321,6 +370,42 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
       expect(actions).toContain(action);
     }
     expect(controller.verifyAudit()).toMatchObject({ ok: true, firstBrokenSeq: null });
+  });
+
+  it('enables with a .cer (its .pfx stays offline) and backs up', async () => {
+    const certDir = join(root, 'cert');
+    mkdirSync(certDir);
+    const cert = makeCertificate(certDir, 'pfx-password');
+    const certHome = join(root, 'cert-home');
+    const controller = await BackupController.open({ home: certHome, ...vaultOptions() });
+    try {
+      const info = controller.inspectCertificate(readFileSync(join(certDir, 'cert.cer')));
+      expect(info.thumbprint).toBe(cert.thumbprint.toLowerCase());
+      const settings = await controller.enable({
+        location: { kind: 'folder', path: join(root, 'cert-share') },
+        credentials: null,
+        encryption: { mode: 'certificate', certificate: readFileSync(join(certDir, 'cert.cer')) },
+        rack: rackInput(),
+      });
+      expect(settings.encryption).toMatchObject({
+        mode: 'certificate',
+        keyEpoch: 1,
+        certificateThumbprint: info.thumbprint,
+      });
+      const result = await controller.runBackup();
+      expect(result.status).toBe('Succeeded');
+      expect(controller.listBackups()[0]).toMatchObject({
+        certificateThumbprint: info.thumbprint,
+        keyEpoch: 1,
+      });
+      // A certificate with its private key is refused: only the public part belongs here.
+      expect(
+        (await caught(() => controller.inspectCertificate(readFileSync(join(certDir, 'cert.key')))))
+          .code,
+      ).toBe('BACKUP_CERTIFICATE_INVALID');
+    } finally {
+      await controller.close();
+    }
   });
 
   it('marks a backup whose rack drops mid-way as not Succeeded', async () => {
