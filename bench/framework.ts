@@ -1,0 +1,85 @@
+/**
+ * What benchmark sections share: running a program while measuring its wall time and peak RSS,
+ * folder sizes, and printing markdown tables.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const MiB = 1024 * 1024;
+
+export interface Measured {
+  readonly seconds: number;
+  /** Peak resident set size of the program and its children, bytes. */
+  readonly maxRss: number;
+  readonly stdout: string;
+}
+
+/**
+ * Runs a program to completion, measuring wall time and peak RSS (via python3's
+ * getrusage(RUSAGE_CHILDREN), which covers every tool the same way). Throws on a non-zero exit.
+ */
+export async function measure(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<Measured> {
+  const wrapper =
+    'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:])\nsys.stderr.write("\\nMAXRSS %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
+  const started = performance.now();
+  const child = spawn('python3', ['-c', wrapper, command, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(options.input ?? '');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  const rss = /MAXRSS (\d+)/.exec(stderr);
+  if (code !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`);
+  return { seconds, maxRss: Number(rss?.[1] ?? 0) * 1024, stdout };
+}
+
+/** Total bytes of the files under a folder. */
+export async function folderBytes(path: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) total += await folderBytes(child);
+    else if (entry.isFile()) total += (await stat(child)).size;
+  }
+  return total;
+}
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(header.map((_, i) => (i === 0 ? '---' : '---:'))),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+export const mib = (bytes: number) => (bytes / MiB).toFixed(1);
+
+/** Parses "256MiB", "2GiB", "500MB" or a plain byte count. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/i.exec(text.trim());
+  if (match === null) throw new Error(`cannot read size ${text}`);
+  const units: Record<string, number> = {
+    b: 1,
+    kib: 1024,
+    mib: MiB,
+    gib: 1024 * MiB,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+  };
+  return Math.round(Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1));
+}
