@@ -240,25 +240,37 @@ describe('enable store', () => {
     store.getState().setUsername('backup-operator');
     store.getState().setMode('imported');
 
-    const incomplete = await store.getState().enable({ credentials: null, importedKey: null });
+    const incomplete = await store
+      .getState()
+      .enable({ credentials: null, importedKey: null, rackPassword: null });
     expect(incomplete).toBe(false);
     expect(received.filter((r) => r.method === 'backup.enable')).toHaveLength(0);
 
+    store.getState().setRackMode('other');
+    store.getState().setRackUrl('https://127.0.0.1:8443');
+    await store.getState().probeRack();
+    store.getState().confirmRack(true);
+    store.getState().setRackUsername('cloudadmin');
     const ok = await store.getState().enable({
       credentials: { username: 'backup-operator', password: STORAGE_PASSWORD },
       importedKey: IMPORTED_KEY,
+      rackPassword: RACK_PASSWORD,
     });
     expect(ok).toBe(true);
     expect(store.getState().enabled?.configured).toBe(true);
     const request = lastRequest('backup.enable') as {
       credentials: { password: Uint8Array };
       encryption: { mode: string; key: Uint8Array };
+      rack: { fingerprint: string; password: Uint8Array };
     };
     expect(Buffer.from(request.credentials.password).toString()).toBe(STORAGE_PASSWORD);
     expect(Buffer.from(request.encryption.key).toString()).toBe(IMPORTED_KEY);
+    expect(request.rack.fingerprint).toBe(FINGERPRINT);
+    expect(Buffer.from(request.rack.password).toString()).toBe(RACK_PASSWORD);
     const text = stateText(store.getState());
-    expect(text).not.toContain(STORAGE_PASSWORD);
-    expect(text).not.toContain(IMPORTED_KEY);
+    for (const secret of [STORAGE_PASSWORD, IMPORTED_KEY, RACK_PASSWORD]) {
+      expect(text).not.toContain(secret);
+    }
   });
 });
 

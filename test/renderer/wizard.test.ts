@@ -5,9 +5,10 @@ import {
   keySheetLines,
   locationProblem,
   locationTestProblem,
+  rackProblem,
   scheduleProblem,
 } from '../../renderer/src/lib/wizard.js';
-import { encryptionChoice } from '../../renderer/src/stores/enable.js';
+import { encryptionChoice, rackTarget } from '../../renderer/src/stores/enable.js';
 
 const goodTest = {
   reachable: true,
@@ -106,5 +107,50 @@ describe('key sheet', () => {
   it('prints four groups a line', () => {
     const key = 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF';
     expect(keySheetLines(key)).toEqual(['AAAA-BBBB-CCCC-DDDD', 'EEEE-FFFF']);
+  });
+});
+
+describe('rack to back up', () => {
+  const rack = {
+    mode: 'other' as const,
+    knownAvailable: true,
+    probed: true,
+    confirmed: true,
+    username: 'cloudadmin',
+    hasPassword: true,
+  };
+  it('needs a known rack, or another one probed, confirmed and with credentials', () => {
+    expect(rackProblem({ ...rack, mode: 'known' })).toBeNull();
+    expect(rackProblem({ ...rack, mode: 'known', knownAvailable: false })).toMatch(/No rack/);
+    expect(rackProblem(rack)).toBeNull();
+    expect(rackProblem({ ...rack, probed: false })).toMatch(/Connect/);
+    expect(rackProblem({ ...rack, confirmed: false })).toMatch(/fingerprint/);
+    expect(rackProblem({ ...rack, hasPassword: false })).toMatch(/credentials/);
+  });
+  it('sends the probed fingerprint, never one typed, and nothing for the known rack', () => {
+    const probe = {
+      url: 'https://127.0.0.1:8443',
+      fingerprint: 'cd'.repeat(32),
+      certificateSubject: 'CN=rack',
+      certificateValidTo: null,
+      version: '1.4.0',
+      recoveryMode: false,
+      lab: true,
+    };
+    const state = {
+      rackMode: 'other' as const,
+      rackUrl: 'https://127.0.0.1:8443',
+      rackProbe: { data: probe, error: null, loading: false },
+      rackConfirmed: true,
+      rackUsername: 'cloudadmin',
+    };
+    expect(rackTarget(state, 'pw')).toEqual({
+      url: 'https://127.0.0.1:8443',
+      fingerprint: 'cd'.repeat(32),
+      username: 'cloudadmin',
+      password: 'pw',
+    });
+    expect(rackTarget({ ...state, rackConfirmed: false }, 'pw')).toBeNull();
+    expect(rackTarget({ ...state, rackMode: 'known' }, 'pw')).toBeNull();
   });
 });

@@ -95,3 +95,23 @@ export function keySheetLines(key: string, groupsPerLine = 4): string[] {
   }
   return lines;
 }
+
+/** Whether the rack to back up is settled: the known one, or another confirmed by fingerprint. */
+export function rackProblem(rack: {
+  mode: 'known' | 'other';
+  knownAvailable: boolean;
+  probed: boolean;
+  confirmed: boolean;
+  username: string;
+  hasPassword: boolean;
+}): string | null {
+  if (rack.mode === 'known') {
+    return rack.knownAvailable
+      ? null
+      : 'No rack is configured yet: connect to the rack to back up.';
+  }
+  if (!rack.probed) return 'Connect to the rack to back up.';
+  if (!rack.confirmed) return "Confirm the rack's certificate fingerprint.";
+  if (rack.username.trim() === '' || !rack.hasPassword) return 'Enter the rack credentials.';
+  return null;
+}

@@ -11,6 +11,7 @@ import type {
   EncryptionChoice,
   Location,
   LocationTestResult,
+  RackProbe,
   Schedule,
   Settings,
 } from '../api/types.js';
@@ -36,6 +37,12 @@ export interface EnableState {
   /** The inspected certificate (public data), once the operator checked it. */
   certificate: CertificateInfo | null;
   schedule: Schedule;
+  /** Back up the rack main already knows (the lab rack, a configured one), or another. */
+  rackMode: 'known' | 'other';
+  rackUrl: string;
+  rackProbe: Resource<RackProbe>;
+  rackConfirmed: boolean;
+  rackUsername: string;
   submitting: boolean;
   submitError: ErrorBody | null;
   enabled: Settings | null;
@@ -48,10 +55,16 @@ export interface EnableState {
   setCertificatePem(pem: string): void;
   setCertificate(info: CertificateInfo | null): void;
   setSchedule(schedule: Schedule): void;
+  setRackMode(mode: 'known' | 'other'): void;
+  setRackUrl(url: string): void;
+  probeRack(): Promise<void>;
+  confirmRack(confirmed: boolean): void;
+  setRackUsername(username: string): void;
   /** Sends everything, secrets included, in one call; the caller has already cleared its inputs. */
   enable(input: {
     credentials: StorageCredentialsInput | null;
     importedKey: string | null;
+    rackPassword: string | null;
   }): Promise<boolean>;
   reset(defaults: Location | null): void;
 }
@@ -67,6 +80,11 @@ function initial(defaults: Location | null) {
     certificatePem: '',
     certificate: null,
     schedule: DEFAULT_SCHEDULE,
+    rackMode: 'known' as const,
+    rackUrl: '',
+    rackProbe: idle<RackProbe>(),
+    rackConfirmed: false,
+    rackUsername: '',
     submitting: false,
     submitError: null,
     enabled: null,
@@ -92,6 +110,22 @@ export function encryptionChoice(
         ? null
         : { mode: 'certificate', certificatePem: state.certificatePem };
   }
+}
+
+/** The rack to back up for `backup.enable`: null keeps the one main knows. */
+export function rackTarget(
+  state: Pick<EnableState, 'rackMode' | 'rackUrl' | 'rackProbe' | 'rackConfirmed' | 'rackUsername'>,
+  password: string | null,
+) {
+  const probe = state.rackProbe.data;
+  if (state.rackMode === 'known') return null;
+  if (probe === null || !state.rackConfirmed || password === null || password === '') return null;
+  return {
+    url: state.rackUrl,
+    fingerprint: probe.fingerprint,
+    username: state.rackUsername,
+    password,
+  };
 }
 
 export function createEnableStore(client: LifeboatClient) {
@@ -129,10 +163,32 @@ export function createEnableStore(client: LifeboatClient) {
     setSchedule(schedule) {
       set({ schedule });
     },
-    async enable({ credentials, importedKey }) {
+    setRackMode(rackMode) {
+      set({ rackMode });
+    },
+    setRackUrl(rackUrl) {
+      set({ rackUrl, rackProbe: idle(), rackConfirmed: false });
+    },
+    async probeRack() {
+      set({ rackConfirmed: false });
+      await fetchInto(
+        () => get().rackProbe,
+        (rackProbe) => set({ rackProbe }),
+        () => client.call('rack.probe', { url: get().rackUrl }),
+      );
+    },
+    confirmRack(rackConfirmed) {
+      set({ rackConfirmed });
+    },
+    setRackUsername(rackUsername) {
+      set({ rackUsername });
+    },
+    async enable({ credentials, importedKey, rackPassword }) {
       const state = get();
       const encryption = encryptionChoice(state, importedKey);
       if (encryption === null) return false;
+      const rack = rackTarget(state, rackPassword);
+      if (state.rackMode === 'other' && rack === null) return false;
       set({ submitting: true, submitError: null });
       const outcome = await attempt(() =>
         client.call('backup.enable', {
@@ -140,7 +196,7 @@ export function createEnableStore(client: LifeboatClient) {
           credentials,
           encryption,
           schedule: state.schedule,
-          rack: null,
+          rack,
         }),
       );
       set({

@@ -8,12 +8,14 @@ import {
   encryptionProblem,
   locationProblem,
   locationTestProblem,
+  rackProblem,
   scheduleProblem,
 } from '../../lib/wizard.js';
 import { useApp, useEnable, useStores } from '../../stores/index.js';
 import { CredentialsStep } from './CredentialsStep.js';
 import { EncryptionStep } from './EncryptionStep.js';
 import { LocationStep } from './LocationStep.js';
+import { RackFields } from './RackFields.js';
 import { ScheduleStep } from './ScheduleStep.js';
 import { SummaryStep } from './SummaryStep.js';
 
@@ -27,10 +29,13 @@ export function EnableScreen() {
   const state = useEnable((s) => s);
   const defaults = useApp((s) => s.info.data?.defaults.location ?? null);
   const configured = useApp((s) => s.settings.data?.configured ?? false);
+  const known = useKnownRack();
   const password = useSecret();
   const importedKey = useSecret();
+  const rackPassword = useSecret();
   const [hasPassword, setHasPassword] = useState(false);
   const [hasImportedKey, setHasImportedKey] = useState(false);
+  const [hasRackPassword, setHasRackPassword] = useState(false);
 
   // Pre-fill the default location (a local folder in the default set-up) once it is known.
   useEffect(() => {
@@ -40,13 +45,26 @@ export function EnableScreen() {
     }
   }, [defaults, stores]);
 
+  // With no rack known to main, the operator must name one.
+  useEffect(() => {
+    if (known === null) stores.enable.getState().setRackMode('other');
+  }, [known, stores]);
+
   const credentials = () =>
     state.username === '' ? null : { username: state.username, password: password.peek() };
   const problems = [
     locationProblem(state.location) ??
       (state.location.kind === 'folder' ? locationTestProblem(state.test.data) : null),
     credentialsProblem(state.location.kind, state.username, hasPassword) ??
-      locationTestProblem(state.test.data),
+      locationTestProblem(state.test.data) ??
+      rackProblem({
+        mode: state.rackMode,
+        knownAvailable: known !== null,
+        probed: state.rackProbe.data !== null,
+        confirmed: state.rackConfirmed,
+        username: state.rackUsername,
+        hasPassword: hasRackPassword,
+      }),
     encryptionProblem({
       mode: state.mode,
       confirmedKeyId: state.confirmedKey?.pendingKeyId ?? null,
@@ -64,9 +82,11 @@ export function EnableScreen() {
       credentials:
         state.username === '' ? null : { username: state.username, password: password.take() },
       importedKey: state.mode === 'imported' ? importedKey.take() : null,
+      rackPassword: state.rackMode === 'other' ? rackPassword.take() : null,
     });
     setHasPassword(false);
     setHasImportedKey(false);
+    setHasRackPassword(false);
     if (ok) await stores.app.getState().refresh(['settings', 'health', 'vault']);
   }
 
@@ -128,6 +148,7 @@ export function EnableScreen() {
           onPasswordPresence={setHasPassword}
           testCredentials={credentials}
         />
+        <RackFields known={known} password={rackPassword} onPasswordPresence={setHasRackPassword} />
       </div>
       <div hidden={state.step !== 2}>
         <EncryptionStep importedKey={importedKey} onImportedKeyPresence={setHasImportedKey} />
@@ -136,10 +157,20 @@ export function EnableScreen() {
         <ScheduleStep />
       </div>
       <div hidden={state.step !== 4}>
-        <SummaryStep />
+        <SummaryStep known={known} />
       </div>
     </Wizard>
   );
+}
+
+/** How to name the rack main already knows, or null when it knows none. */
+function useKnownRack(): string | null {
+  const rack = useApp((s) => s.settings.data?.rack ?? null);
+  const lab = useApp((s) => s.info.data?.lab ?? false);
+  const labUrl = useApp((s) => s.info.data?.defaults.rackUrl ?? null);
+  if (rack !== null) return `The configured rack (${rack.url})`;
+  if (lab) return `The lab rack of the default set-up${labUrl === null ? '' : ` (${labUrl})`}`;
+  return null;
 }
 
 function Enabled() {

@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { MaybeError } from '../../components/ErrorNotice.js';
-import { Field, SecretField, useSecret } from '../../components/Fields.js';
+import { useSecret } from '../../components/Fields.js';
 import { Notice } from '../../components/Notice.js';
-import { groupFingerprint } from '../../lib/fingerprint.js';
-import { formatTimestamp } from '../../lib/format.js';
+import { RackConnect } from '../../components/RackConnect.js';
 import { useRecovery } from '../../stores/index.js';
 
 /**
@@ -23,85 +22,38 @@ export function TargetStep() {
   }
   return (
     <>
-      <Field
-        label="Rack API URL"
-        type="url"
-        value={s.rackUrl}
-        spellCheck={false}
-        onChange={(e) => s.setRackUrl(e.currentTarget.value)}
-        help={
+      <RackConnect
+        url={s.rackUrl}
+        onUrl={s.setRackUrl}
+        urlHelp={
           s.mode === 'drill'
             ? 'The lab rack, redeployed in recovery mode.'
             : 'For example https://rack-01.example:8443'
         }
+        probe={s.probe}
+        onProbe={() => void s.probeRack()}
+        confirmed={s.fingerprintConfirmed}
+        onConfirmed={s.confirmFingerprint}
+        username={s.rackUsername}
+        onUsername={s.setRackUsername}
+        password={password}
+        warning={
+          s.mode === 'drill' && probe?.lab === false ? (
+            <Notice tone="warning" title="This is not a lab rack">
+              A drill restores into a lab rack only; use Cloud recovery for a production rack.
+            </Notice>
+          ) : undefined
+        }
       />
-      <button
-        type="button"
-        onClick={() => void s.probeRack()}
-        disabled={s.rackUrl === '' || s.probe.loading}
-      >
-        Connect to the rack
-      </button>
-      <MaybeError error={s.probe.error} title="The rack did not answer" />
       {probe !== null && (
-        <>
-          <section className="card" aria-labelledby="fingerprint-title" data-testid="rack-probe">
-            <h3 id="fingerprint-title">Confirm the rack&apos;s certificate</h3>
-            <p>
-              Compare this SHA-256 fingerprint with the one the rack&apos;s own console shows. If
-              they differ, stop: something else answers at this address.
-            </p>
-            <p className="mono key" data-testid="rack-fingerprint">
-              {groupFingerprint(probe.fingerprint)}
-            </p>
-            <dl className="summary">
-              <dt>Certificate subject</dt>
-              <dd>{probe.certificateSubject}</dd>
-              <dt>Valid until</dt>
-              <dd>
-                {probe.certificateValidTo === null
-                  ? '—'
-                  : formatTimestamp(probe.certificateValidTo)}
-              </dd>
-              <dt>Rack version</dt>
-              <dd>{probe.version ?? 'not said'}</dd>
-              <dt>Recovery mode</dt>
-              <dd>
-                {probe.recoveryMode === null ? 'not said' : probe.recoveryMode ? 'Yes' : 'No'}
-              </dd>
-              <dt>Lab rack</dt>
-              <dd>{probe.lab === null ? 'not said' : probe.lab ? 'Yes' : 'No'}</dd>
-            </dl>
-            {s.mode === 'drill' && probe.lab === false && (
-              <Notice tone="warning" title="This is not a lab rack">
-                A drill restores into a lab rack only; use Cloud recovery for a production rack.
-              </Notice>
-            )}
-            <label className="field-inline">
-              <input
-                type="checkbox"
-                checked={s.fingerprintConfirmed}
-                onChange={(e) => s.confirmFingerprint(e.currentTarget.checked)}
-              />
-              The fingerprint matches the one the rack shows
-            </label>
-          </section>
-          <Field
-            label="Rack user name"
-            value={s.rackUsername}
-            autoComplete="username"
-            onChange={(e) => s.setRackUsername(e.currentTarget.value)}
-          />
-          <SecretField label="Rack password" handle={password} autoComplete="current-password" />
-          <button
-            type="button"
-            className="primary"
-            onClick={() => void preflight()}
-            disabled={!s.fingerprintConfirmed || s.rackUsername === '' || busy}
-          >
-            Run pre-flight
-          </button>
-        </>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void preflight()}
+          disabled={!s.fingerprintConfirmed || s.rackUsername === '' || busy}
+        >
+          Run pre-flight
+        </button>
       )}
       <MaybeError error={s.preflight.error} title="The pre-flight could not run" />
       {s.preflight.data !== null && <PreflightResult />}
