@@ -62,11 +62,23 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   serveAppScheme(protocol, rendererDir);
   installMenu();
+  const labRack = labRackFromEnv();
   services = await openServices({
     home: defaultHome(),
     transport: 'electron',
     version: app.getVersion(),
-    labRack: labRackFromEnv(),
+    labRack,
+    // In development the lab-rack program runs under Electron's own Node; the packaged app has
+    // that switched off by a fuse, and no lab rack.
+    ...(labRack === null
+      ? {}
+      : {
+          labRackTool: {
+            program: join(app.getAppPath(), 'bin', 'lab-rack.js'),
+            node: process.execPath,
+            env: { ELECTRON_RUN_AS_NODE: '1' },
+          },
+        }),
     protector: safeStorageProtector(safeStorage, process.platform),
   });
   binding = bindIpc(ipcMain, createRouter(services), () =>

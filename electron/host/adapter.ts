@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { HostEvent, VaultStatus } from '../../shared/contract/index.js';
 import { asLifeboatError, type LifeboatError } from '../../shared/errors.js';
+import { openCatalog, type Catalog } from '../catalog/index.js';
 import { BackupController } from '../controller/index.js';
 import { inspectVault, openVault, type KeyProtector, type Vault } from '../vault/index.js';
 import { backupHandlers } from './backup-handlers.js';
-import type { LabRackInfo } from './default-setup.js';
+import type { LabRackInfo, LabRackOptions } from './default-setup.js';
 import { IpcErrors } from './errors.js';
 import { HostJobs } from './host-jobs.js';
+import { recoveryHandlers } from './recovery-handlers.js';
 import { completeHandlers, type EventListener, type Handlers, type Services } from './services.js';
 
 export interface ServicesOptions {
@@ -25,6 +27,8 @@ export interface ServicesOptions {
   readonly labRack: LabRackInfo | null;
   /** Electron safeStorage, from the shell; absent in the browser console. */
   readonly protector?: KeyProtector;
+  /** How to run the lab-rack program for recovery drills; absent in an installed app. */
+  readonly labRackTool?: Omit<LabRackOptions, 'home'>;
   /** Run scheduled backups while the app is open (default true). */
   readonly scheduler?: boolean;
 }
@@ -126,8 +130,20 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     return state.vault;
   };
 
+  // Recovery keeps its journals in the profile's catalog; it gets its own connection (WAL) so a
+  // field engineer's laptop can recover even before backup was ever enabled there.
+  let catalog: Catalog | null = null;
+  const recovery = recoveryHandlers({
+    home: options.home,
+    jobs,
+    labRackTool: options.labRackTool ?? null,
+    catalog: () => (catalog ??= openCatalog({ home: options.home })),
+  });
+  const { closeAll: closeRecovery, ...recoveryMethods } = recovery;
+
   const handlers: Partial<Handlers> = {
     ...backupHandlers({ controller, jobs, labRack: options.labRack }),
+    ...recoveryMethods,
     'app.info': async () => ({
       version: options.version,
       transport: options.transport,
@@ -163,6 +179,8 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     },
     async close() {
       jobs.stopAll();
+      await closeRecovery();
+      catalog?.close();
       await state.controller?.close();
       state.vault?.close();
       listeners.clear();

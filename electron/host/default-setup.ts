@@ -8,7 +8,7 @@
  * from one start to the next; if that port is taken, a new one is picked and remembered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineErrors } from '../../shared/errors.js';
@@ -46,6 +46,8 @@ export interface LabRackOptions {
   readonly node?: string;
   /** Arguments for Node before the program (tests pass `--import tsx` to run from source). */
   readonly nodeArgs?: readonly string[];
+  /** Extra environment (Electron in development runs it with ELECTRON_RUN_AS_NODE=1). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly scale?: 'small' | 'medium' | 'large';
   readonly timeoutMs?: number;
 }
@@ -89,6 +91,7 @@ function serveOnce(options: LabRackOptions, stateDir: string, port: number): Pro
   args.push('--port', String(port), '--scale', options.scale ?? 'small');
   const child = spawn(options.node ?? process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let stdout = '';
   let stderr = '';
@@ -151,4 +154,53 @@ export async function startLabRack(options: LabRackOptions): Promise<LabRack> {
   }
   writeFileSync(portFile, `${new URL(rack.info.url).port}\n`);
   return rack;
+}
+
+/** Runs one lab-rack subcommand to its end; refuses with its error output when it fails. */
+function runLabRack(options: LabRackOptions, args: readonly string[]): Promise<void> {
+  const child = spawn(
+    options.node ?? process.execPath,
+    [...(options.nodeArgs ?? []), options.program, ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...options.env },
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (part: Buffer) => (stderr += part.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', () =>
+      reject(
+        DefaultSetupErrors.create('IPC_LAB_RACK_START', 'The lab rack program could not be run.'),
+      ),
+    );
+    child.once('exit', (code) => {
+      if (code === 0) return resolve();
+      const tail = stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 500);
+      reject(
+        DefaultSetupErrors.create(
+          'IPC_LAB_RACK_START',
+          `lab-rack ${args[0] ?? ''} failed (exit code ${code ?? 'none'}).`,
+          {
+            details: { stderr: tail === '' ? null : tail },
+          },
+        ),
+      );
+    });
+  });
+}
+
+/**
+ * A lab rack for recovery drills, beside the default one: created on first use in
+ * `<home>/drill-rack`, redeployed empty in recovery mode (`lab-rack redeploy --recovery`) before
+ * every drill, and served on a fresh loopback port until the drill ends.
+ */
+export async function startDrillRack(options: LabRackOptions): Promise<LabRack> {
+  const stateDir = join(options.home, 'drill-rack');
+  if (!existsSync(join(stateDir, 'operator-password'))) {
+    mkdirSync(stateDir, { recursive: true });
+    await (await serveOnce(options, stateDir, 0)).stop();
+  }
+  await runLabRack(options, ['redeploy', '--state', stateDir, '--recovery']);
+  return await serveOnce(options, stateDir, 0);
 }

@@ -82,6 +82,7 @@ async function runConsole(home: string, rack: LabRack | null): Promise<number> {
     transport: 'console',
     version: version(),
     labRack: rack?.info ?? null,
+    labRackTool: { program: join(root, 'bin', 'lab-rack.js') },
   });
   const router = createRouter(services);
   const server = await startConsole({ router, rendererDir: join(root, 'dist', 'renderer') });

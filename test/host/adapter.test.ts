@@ -19,6 +19,7 @@ let rack: LabRack;
 let services: Services;
 let router: Router;
 const events: HostEvent[] = [];
+let printedKey = '';
 
 async function call(method: string, params: unknown): Promise<unknown> {
   const outcome: CallOutcome = await router.call({ method, params }, ctx);
@@ -43,6 +44,7 @@ beforeAll(async () => {
   rack = await startLabRack({ home, program, nodeArgs: ['--import', 'tsx'] });
   services = await openServices({
     home,
+    labRackTool: { program, nodeArgs: ['--import', 'tsx'] },
     transport: 'console',
     version: '0.0.0-test',
     labRack: rack.info,
@@ -83,6 +85,7 @@ describe('adapter over the real controller and lab rack', () => {
       key: string;
       confirmGroup: number;
     };
+    printedKey = key.key;
     const group = key.key.split('-')[key.confirmGroup - 1];
     await call('key.confirmGenerated', {
       pendingKeyId: key.pendingKeyId,
@@ -127,4 +130,58 @@ describe('adapter over the real controller and lab rack', () => {
     const health = (await call('health.get', {})) as { lastSucceeded: unknown };
     expect(health.lastSucceeded).not.toBeNull();
   }, 120_000);
+
+  it('discovers, opens with the key, verifies and drills a recovery into a lab rack', async () => {
+    const location = { kind: 'folder', path: join(home, 'storage') };
+    const found = (await call('recovery.discover', { location, credentials: null })) as {
+      sessionId: string;
+      backups: { backupId: string; keyEpoch: number }[];
+    };
+    expect(found.backups).toHaveLength(1);
+    const backupId = found.backups[0]?.backupId as string;
+    const { sessionId } = found;
+    const wrong = await router.call(
+      {
+        method: 'recovery.open',
+        params: { sessionId, backupId, decryption: { mode: 'key', key: 'AAAA-BBBB' } },
+      },
+      ctx,
+    );
+    expect(wrong.ok).toBe(false);
+    const opened = (await call('recovery.open', {
+      sessionId,
+      backupId,
+      decryption: { mode: 'key', key: printedKey },
+    })) as { components: unknown[] };
+    expect(opened.components).toHaveLength(10);
+
+    const verify = (await call('recovery.verify', { sessionId })) as { jobId: string };
+    const verified = await finished(verify.jobId);
+    expect(verified.type === 'job.finished' && verified.job.status).toBe('succeeded');
+
+    const drill = (await call('recovery.drill', { sessionId })) as {
+      jobId: string;
+      recoveryId: string;
+    };
+    const end = await finished(drill.jobId);
+    expect(end.type === 'job.finished' && end.job).toMatchObject({ status: 'succeeded' });
+    const report = (await call('recovery.report', { recoveryId: drill.recoveryId })) as {
+      allDigestsMatch: boolean;
+      drill: boolean;
+      components: { match: boolean }[];
+      html: string;
+    };
+    expect(report).toMatchObject({ allDigestsMatch: true, drill: true });
+    expect(report.components.every((c) => c.match)).toBe(true);
+    expect(report.html).toContain('<html');
+    const list = (await call('recovery.list', {})) as {
+      recoveries: { recoveryId: string; state: string }[];
+    };
+    expect(list.recoveries).toContainEqual(
+      expect.objectContaining({ recoveryId: drill.recoveryId, state: 'completed' }),
+    );
+    await call('recovery.close', { sessionId });
+    const closed = await router.call({ method: 'recovery.verify', params: { sessionId } }, ctx);
+    expect(closed.ok).toBe(false);
+  }, 180_000);
 });
