@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../electron/catalog/index.js';
-import { formatKey } from '../../electron/controller/index.js';
+import { BackupController, formatKey } from '../../electron/controller/index.js';
 import { RackClient } from '../../electron/rack/index.js';
 import {
   RESTORE_ORDER,
@@ -32,12 +33,14 @@ import {
 } from '../../electron/recovery/index.js';
 import { scanForSecrets } from '../controller/secret-scan.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
+import { makeCertificate } from '../repository/helpers.js';
 import {
   backUp,
   cli,
   committedImports,
   enableBackup,
   labDigests,
+  vaultOptions,
   type Workstation,
 } from './helpers.js';
 
@@ -424,6 +427,104 @@ describe('recovery onto other hardware, and the drill', () => {
     } finally {
       catalog.close();
     }
+  });
+
+  it('opens a backup with its .pfx and password only, naming the thumbprint it needs otherwise', async () => {
+    const target = other;
+    const home = join(root, 'cert-workstation');
+    const share = join(root, 'cert-share');
+    mkdirSync(join(root, 'cert-a'), { recursive: true });
+    mkdirSync(join(root, 'cert-b'), { recursive: true });
+    const right = makeCertificate(join(root, 'cert-a'), 'right pfx password');
+    const stranger = makeCertificate(join(root, 'cert-b'), 'other pfx password');
+    const passwordFile = join(root, 'pfx-password');
+    writeFileSync(passwordFile, 'right pfx password\n');
+    const controller = await BackupController.open({
+      home,
+      actor: 'operator@site',
+      ...vaultOptions(),
+    });
+    let id: string;
+    try {
+      await controller.enable({
+        location: { kind: 'folder', path: share },
+        credentials: null,
+        encryption: { mode: 'certificate', certificate: readFileSync(right.cer) },
+        rack: {
+          url: target.url,
+          fingerprint: target.fingerprint,
+          username: target.username,
+          password: target.password,
+        },
+      });
+      const result = await controller.startBackup().done;
+      expect(result.status).toBe('Succeeded');
+      id = result.backupId as string;
+    } finally {
+      await controller.close();
+    }
+    const laptopHome = laptop('cert-laptop');
+    const listed = await cli(laptopHome, ['--json', 'recovery', 'discover', '--location', share]);
+    const [found] = (listed.json as { backups: { id: string; keyReference: string }[] }).backups;
+    expect(found?.id).toBe(id);
+    expect(found?.keyReference.toUpperCase()).toContain(right.thumbprint.toUpperCase());
+
+    const wrongCertificate = await cli(laptopHome, [
+      '--json',
+      'recovery',
+      'verify',
+      id,
+      '--location',
+      share,
+      '--pfx',
+      stranger.pfx,
+      '--pfx-password',
+      join(root, 'cert-b-password'),
+    ]);
+    expect(wrongCertificate.code).toBe(2);
+    writeFileSync(join(root, 'cert-b-password'), 'other pfx password');
+    const refused = await cli(laptopHome, [
+      '--json',
+      'recovery',
+      'verify',
+      id,
+      '--location',
+      share,
+      '--pfx',
+      stranger.pfx,
+      '--pfx-password',
+      join(root, 'cert-b-password'),
+    ]);
+    expect(refused.code).toBe(5);
+    expect(errorOf(refused.json).code).toBe('RECOVERY_WRONG_KEY');
+    expect(errorOf(refused.json).message.toUpperCase()).toContain(right.thumbprint.toUpperCase());
+    const badPassword = await cli(laptopHome, [
+      '--json',
+      'recovery',
+      'verify',
+      id,
+      '--location',
+      share,
+      '--pfx',
+      right.pfx,
+      '--pfx-password',
+      join(root, 'cert-b-password'),
+    ]);
+    expect(badPassword.code).toBe(5);
+    const opened = await cli(laptopHome, [
+      '--json',
+      'recovery',
+      'verify',
+      id,
+      '--location',
+      share,
+      '--pfx',
+      right.pfx,
+      '--pfx-password',
+      passwordFile,
+    ]);
+    expect(opened.stderr).toBe('');
+    expect(opened.code).toBe(0);
   });
 });
 
