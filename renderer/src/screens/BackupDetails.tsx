@@ -1,22 +1,31 @@
-import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { MaybeError } from '../components/ErrorNotice.js';
 import { JobCard } from '../components/JobCard.js';
 import { Section } from '../components/Section.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { formatBytes, formatDuration, formatTimestamp } from '../lib/format.js';
-import { useBackups, useStores } from '../stores/index.js';
+import { isActive } from '../stores/jobs.js';
+import { useBackups, useJobs, useStores } from '../stores/index.js';
 
 /** The selected backup: per-component status, sizes and digests, verification, problems. */
 export function BackupDetails() {
   const stores = useStores();
   const detail = useBackups((s) => s.detail);
   const selectedId = useBackups((s) => s.selectedId);
-  const [verifyJob, setVerifyJob] = useState<string | null>(null);
+  // Every verification of this backup seen in this window, until dismissed.
+  const verifyJobs = useJobs(
+    useShallow((s) =>
+      Object.values(s.jobs)
+        .filter((job) => job.summary?.kind === 'verify' && job.summary.subject === selectedId)
+        .filter((job) => isActive(job) || s.dismissed[job.jobId] === undefined)
+        .map((job) => job.jobId),
+    ),
+  );
   const data = detail.data?.summary.backupId === selectedId ? detail.data : null;
 
   async function verify(readData: boolean) {
     if (selectedId === null) return;
-    setVerifyJob(await stores.backups.getState().verify(selectedId, readData));
+    await stores.backups.getState().verify(selectedId, readData);
   }
 
   return (
@@ -37,7 +46,9 @@ export function BackupDetails() {
       }
     >
       <MaybeError error={detail.error} title="The backup's details could not be read" />
-      {verifyJob !== null && <JobCard level={3} jobId={verifyJob} title="Verification" />}
+      {verifyJobs.map((id) => (
+        <JobCard key={id} level={3} jobId={id} />
+      ))}
       {data === null ? (
         <p aria-busy="true">Loading…</p>
       ) : (

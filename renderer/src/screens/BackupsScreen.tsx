@@ -83,7 +83,10 @@ export function BackupsScreen() {
         </div>
       </div>
       <MaybeError error={actionError} />
-      <RunningJobs kinds={['backup', 'verify', 'prune', 'catalog-rebuild']} />
+      <RunningJobs
+        kinds={['backup', 'verify', 'prune', 'catalog-rebuild']}
+        exclude={(job) => job.summary?.kind === 'verify' && job.summary.subject === selectedId}
+      />
       <PrunePanel />
       <MaybeError error={list.error} title="The backups could not be listed" />
       <p className="muted" aria-live="polite">
