@@ -11,7 +11,7 @@ import { asLifeboatError, type LifeboatError } from '../../shared/errors.js';
 import { openCatalog, type Catalog } from '../catalog/index.js';
 import { BackupController } from '../controller/index.js';
 import { inspectVault, openVault, type KeyProtector, type Vault } from '../vault/index.js';
-import { backupHandlers } from './backup-handlers.js';
+import { backupHandlers, rackInput } from './backup-handlers.js';
 import type { LabRackInfo, LabRackOptions } from './default-setup.js';
 import { IpcErrors } from './errors.js';
 import { HostJobs } from './host-jobs.js';
@@ -76,6 +76,23 @@ function lockedStatus(home: string, why: LifeboatError): VaultStatusBody {
   };
 }
 
+/**
+ * The lab rack keeps its certificate across starts but may get another port when its
+ * remembered one is taken; a configuration that names it follows it to the new address.
+ */
+async function followLabRack(controller: BackupController, lab: LabRackInfo | null) {
+  const configured = controller.settings().rack;
+  if (lab === null || configured === null) return;
+  const sameRack = configured.fingerprint === lab.fingerprint.replaceAll(':', '').toLowerCase();
+  if (!sameRack || configured.url === lab.url) return;
+  const rack = await rackInput(null, lab);
+  try {
+    await controller.changeRack(rack);
+  } finally {
+    rack.password.fill(0);
+  }
+}
+
 export async function openServices(options: ServicesOptions): Promise<Services> {
   const listeners = new Set<EventListener>();
   const emit = (event: HostEvent) => {
@@ -103,6 +120,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
         isLabRack: (url) => labUrl !== undefined && new URL(url).origin === new URL(labUrl).origin,
       });
       controller.on(emit);
+      await followLabRack(controller, options.labRack);
       if (options.scheduler !== false) controller.startScheduler();
       state.vault = vault;
       state.controller = controller;

@@ -67,7 +67,7 @@ function secretOf(choice: Encryption): Uint8Array | null {
 }
 
 /** The rack the operator named, or the default set-up's lab rack with its password file. */
-async function rackInput(
+export async function rackInput(
   rack: ServiceRequestOf<'backup.enable'>['rack'],
   labRack: LabRackInfo | null,
 ): Promise<RackInput> {

@@ -184,4 +184,29 @@ describe('adapter over the real controller and lab rack', () => {
     const closed = await router.call({ method: 'recovery.verify', params: { sessionId } }, ctx);
     expect(closed.ok).toBe(false);
   }, 180_000);
+
+  it('follows the lab rack to a new port when its remembered one is taken', async () => {
+    const program = join(import.meta.dirname, '..', '..', 'lab-rack', 'bin.ts');
+    // The first lab rack still holds the remembered port, so this one gets another.
+    const moved = await startLabRack({ home, program, nodeArgs: ['--import', 'tsx'] });
+    try {
+      expect(moved.info.url).not.toBe(rack.info.url);
+      await services.close();
+      services = await openServices({
+        home,
+        transport: 'console',
+        version: '0.0.0-test',
+        labRack: moved.info,
+        scheduler: false,
+      });
+      router = createRouter(services);
+      const vault = (await call('vault.status', {})) as { locked: boolean };
+      if (vault.locked) await call('vault.unlock', { passphrase: PASSPHRASE });
+      const settings = (await call('settings.get', {})) as { rack: { url: string } };
+      expect(settings.rack.url).toBe(moved.info.url);
+    } finally {
+      await services.close();
+      await moved.stop();
+    }
+  }, 120_000);
 });
