@@ -155,7 +155,7 @@ function paths(): Json {
       parameters: [idParam('importId'), nameParam],
       put: operation(
         'Upload bytes of an artifact, starting at the bytes received so far.',
-        { ...ok('Progress', 'ArtifactProgress'), ...errors(400, 401, 404, 409, 413) },
+        { ...ok('Progress', 'ArtifactProgress'), ...errors(400, 401, 404, 409) },
         {
           parameters: [
             {

@@ -180,3 +180,138 @@ describe('tokens', () => {
     client.close();
   });
 });
+
+describe('refusals', () => {
+  async function token(): Promise<string> {
+    return await new Promise<string>((resolve, reject) => {
+      const body = Buffer.concat([
+        Buffer.from(`{"username":"${rack.username}","password":"`),
+        rack.password,
+        Buffer.from('"}'),
+      ]);
+      const req = request(
+        new URL('/v1/auth/token', rack.url),
+        { method: 'POST', rejectUnauthorized: false },
+        (res) => {
+          let text = '';
+          res.on('data', (data: Buffer) => (text += data.toString()));
+          res.on('end', () => resolve((JSON.parse(text) as { token: string }).token));
+        },
+      );
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  function send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer | string = '',
+  ): Promise<{ status: number; code: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, rack.url),
+        { method, rejectUnauthorized: false, headers },
+        (res) => {
+          let text = '';
+          res.on('data', (data: Buffer) => (text += data.toString()));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              code: text === '' ? '' : (JSON.parse(text) as { code: string }).code,
+            }),
+          );
+        },
+      );
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('answers malformed bodies, wrong methods and unknown ids with their codes', async () => {
+    const auth = { authorization: `Bearer ${await token()}` };
+    expect(await send('DELETE', '/v1/rack', auth)).toEqual({
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+    });
+    expect(await send('PUT', '/v1/rack/mode', auth, '{"mode":')).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(await send('PUT', '/v1/rack/mode', auth, '{"mode":"recovery"}')).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(await send('POST', '/v1/auth/token', {}, '{"username":"x"}')).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    const huge = `{"username":"${'x'.repeat(1_100_000)}"}`;
+    expect(await send('POST', '/v1/auth/token', {}, huge)).toEqual({
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    expect(await send('GET', '/v1/exports/exp-unknown', auth)).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    expect(await send('GET', '/v1/imports/imp-unknown', auth)).toEqual({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('refuses oversized and badly described uploads, and abandons an import', async () => {
+    const client = await connect(rack);
+    await client.setComponentMode('nrp', 'recovery');
+    const importId = await client.createImport('nrp');
+    const auth = { authorization: `Bearer ${await token()}` };
+    const path = `/v1/imports/${importId}/artifacts/quotas.sql`;
+    const sha = 'a'.repeat(64);
+    expect(await send('PUT', path, { ...auth, 'content-length': '3' }, 'abc')).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    expect(
+      await send(
+        'PUT',
+        path,
+        { ...auth, 'lifeboat-artifact-sha256': sha, 'content-range': 'bytes 0-9/5' },
+        '0123456789',
+      ),
+    ).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    expect(
+      await send(
+        'PUT',
+        `/v1/imports/${importId}/artifacts/passwords.txt`,
+        { ...auth, 'lifeboat-artifact-sha256': sha },
+        'x',
+      ),
+    ).toEqual({ status: 404, code: 'NOT_FOUND' });
+    const big = await send(
+      'PUT',
+      path,
+      {
+        ...auth,
+        'lifeboat-artifact-sha256': sha,
+        'content-range': 'bytes 0-3/10',
+        'content-length': '4',
+      },
+      '0123',
+    );
+    expect(big.status).toBe(200);
+    expect((await client.importStatus(importId)).artifacts[0]).toMatchObject({
+      name: 'quotas.sql',
+      received: 4,
+      complete: false,
+    });
+    await client.abandonImport(importId);
+    expect((await client.importStatus(importId)).state).toBe('abandoned');
+    await expect(client.commitImport(importId)).rejects.toSatisfy((error) =>
+      RackErrors.is(error, 'RACK_IMPORT_CLOSED'),
+    );
+    await client.setComponentMode('nrp', 'normal');
+    client.close();
+  });
+});
