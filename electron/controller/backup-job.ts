@@ -78,20 +78,60 @@ export interface ExportAllOptions {
   readonly meta?: Record<string, string>;
 }
 
-/** Exports the components one after another; throws on cancel or a fatal (storage) error. */
+/** How many components' exports are requested ahead of the one being streamed. */
+const EXPORT_LOOKAHEAD = 2;
+
+type Pending = Promise<{ ok: true; value: RackExport } | { ok: false; error: unknown }>;
+
+/**
+ * Exports the components in order, streaming one at a time into the writer while the rack
+ * prepares the next snapshots (taking a snapshot costs a rack far more than sending it).
+ * Throws on cancel or a fatal (storage) error, after releasing the exports it requested.
+ */
 export async function exportAll(options: ExportAllOptions): Promise<ComponentOutcome[]> {
   const outcomes: ComponentOutcome[] = [];
-  for (const component of options.components) {
-    options.signal.throwIfAborted();
-    const outcome = await exportComponent(component, options);
-    outcomes.push(outcome);
-    options.onComponentDone(outcome);
+  const requested = new Map<ComponentName, Pending>();
+  const request = (index: number) => {
+    const component = options.components[index];
+    if (component === undefined || requested.has(component)) return;
+    requested.set(
+      component,
+      options.rack.startExport(component, options.signal).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    );
+  };
+  try {
+    for (let index = 0; index < options.components.length; index++) {
+      for (let ahead = 0; ahead <= EXPORT_LOOKAHEAD; ahead++) request(index + ahead);
+      options.signal.throwIfAborted();
+      const component = options.components[index] as ComponentName;
+      const outcome = await exportComponent(
+        component,
+        requested.get(component) as Pending,
+        options,
+      );
+      requested.delete(component);
+      outcomes.push(outcome);
+      options.onComponentDone(outcome);
+    }
+    return outcomes;
+  } finally {
+    // Exports requested ahead but never streamed (cancel, storage failure) are released.
+    for (const pending of requested.values()) {
+      void pending.then((p) => (p.ok ? releaseExport(options.rack, p.value.exportId) : undefined));
+    }
   }
-  return outcomes;
+}
+
+function releaseExport(rack: RackExporter, exportId: string): void {
+  void rack.deleteExport?.(exportId).catch(() => undefined);
 }
 
 async function exportComponent(
   component: ComponentName,
+  pending: Pending,
   options: ExportAllOptions,
 ): Promise<ComponentOutcome> {
   const { rack, sink, progress, signal } = options;
@@ -100,7 +140,9 @@ async function exportComponent(
   progress.start(component, null);
   options.onProgress();
   try {
-    const exported = await rack.startExport(component, signal);
+    const answer = await pending;
+    if (!answer.ok) throw answer.error;
+    const exported = answer.value;
     exportId = exported.exportId;
     progress.start(
       component,
@@ -151,7 +193,7 @@ async function exportComponent(
       bytes,
     };
   } finally {
-    if (exportId !== null) void rack.deleteExport?.(exportId).catch(() => undefined);
+    if (exportId !== null) releaseExport(rack, exportId);
     options.onProgress();
   }
 }
