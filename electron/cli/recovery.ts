@@ -151,6 +151,11 @@ function progressPrinter(ctx: CliContext): (event: RecoveryEvent) => void {
   };
 }
 
+/** A run verifies the backup once the rack passed pre-flight, before writing anything to it. */
+async function verifyBeforeRestore(ctx: CliContext, backup: OpenedBackup): Promise<void> {
+  await verifyForRecovery(backup, { signal: ctx.signal, onEvent: progressPrinter(ctx) });
+}
+
 function describeBackups(backups: readonly DiscoveredBackup[]): string {
   if (backups.length === 0) return 'No backups at this location.';
   return backups
@@ -241,7 +246,6 @@ export const recoveryCommands: CommandGroup = {
         );
         const report = await withCatalog(ctx, (catalog) =>
           withBackup(ctx, required(args, 'location'), id, key, async (backup) => {
-            await verifyForRecovery(backup, { signal: ctx.signal, onEvent: progressPrinter(ctx) });
             return await runRecovery({
               home: ctx.home,
               catalog,
@@ -253,14 +257,11 @@ export const recoveryCommands: CommandGroup = {
                 password,
               },
               components: only,
-              kind: flagOption(args, 'heal')
-                ? 'heal'
-                : only === undefined
-                  ? 'recovery'
-                  : 'recovery',
+              kind: flagOption(args, 'heal') ? 'heal' : 'recovery',
               signal: ctx.signal,
               retries: retries(args),
               onEvent: progressPrinter(ctx),
+              beforeRestore: () => verifyBeforeRestore(ctx, backup),
             });
           }),
         ).finally(() => password.fill(0));
@@ -372,6 +373,7 @@ export const recoveryCommands: CommandGroup = {
               signal: ctx.signal,
               retries: retries(args),
               onEvent: progressPrinter(ctx),
+              beforeRestore: () => verifyBeforeRestore(ctx, backup),
             }),
           ),
         ).finally(() => password.fill(0));

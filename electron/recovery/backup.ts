@@ -222,7 +222,7 @@ export async function verifyForRecovery(
 ): Promise<VerifyOutcome> {
   options.onEvent?.({
     type: 'phase',
-    phase: 'preflight',
+    phase: 'verify',
     message: `Verifying backup ${backup.id} (reading all of it).`,
   });
   const report = await backup.repository.verifyBackup(backup.id, {

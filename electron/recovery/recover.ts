@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { asLifeboatError } from '../../shared/errors.js';
 import type { Catalog } from '../catalog/index.js';
 import type { RackClient } from '../rack/index.js';
-import { RESTORE_ORDER, inRestoreOrder, type ComponentId } from './components.js';
+import { RESTORE_ORDER, inRestoreOrder, parseComponentId, type ComponentId } from './components.js';
 import { RecoveryErrors } from './errors.js';
 import { CatalogJournal, loadRunContext, saveRunContext, type RunContext } from './journal.js';
 import {
@@ -54,7 +54,7 @@ export type RecoveryKind = 'recovery' | 'heal' | 'drill';
 export type RecoveryEvent =
   | { readonly type: 'phase'; readonly phase: RecoveryPhase; readonly message: string }
   | { readonly type: 'progress'; readonly progress: RestoreProgress };
-export type RecoveryPhase = 'preflight' | 'restore' | 'prove' | 'finish';
+export type RecoveryPhase = 'preflight' | 'verify' | 'restore' | 'prove' | 'finish';
 
 export interface Operator {
   readonly user: string;
@@ -75,9 +75,11 @@ export interface RunOptions {
   /** Automatic retries after a dropped connection, before leaving it to `resume` (default 3). */
   readonly retries?: number | undefined;
   readonly operator?: Operator | undefined;
-  /** Lets a drill refuse a production rack before anything is written. */
-  readonly beforeRestore?:
-    ((client: RackClient, preflight: PreflightResult) => Promise<void>) | undefined;
+  /**
+   * Runs once pre-flight passed and before anything is written to the rack: the command line
+   * verifies the backup here (a full read), so a wrong rack is refused before that long read.
+   */
+  readonly beforeRestore?: ((preflight: PreflightResult) => Promise<void>) | undefined;
 }
 
 export function currentOperator(): Operator {
@@ -95,9 +97,10 @@ export async function runRecovery(options: RunOptions): Promise<RecoveryReport> 
   const kind = options.kind ?? (options.components === undefined ? 'recovery' : 'heal');
   const components = inRestoreOrder(options.components ?? RESTORE_ORDER);
   const plan = planRestore(options.backup.id, options.backup.components, components);
-  const client = await checkedClient(options, components, kind === 'heal');
+  const checked = await checkedClient(options, components, kind === 'heal');
+  const { client } = checked;
   try {
-    await options.beforeRestore?.(client, await lastPreflight(options));
+    await options.beforeRestore?.(checked.preflight);
     const runId = randomUUID();
     const context: RunContext = {
       runId,
@@ -113,7 +116,7 @@ export async function runRecovery(options: RunOptions): Promise<RecoveryReport> 
     await saveRunContext(options.home, context);
     const journal = CatalogJournal.start(options.catalog, plan, client.url, runId);
     audit(options.catalog, context, 'recovery.start');
-    return await carryOut(options, context, plan, journal, client);
+    return await carryOut(options, context, plan, journal, checked);
   } finally {
     client.close();
   }
@@ -161,7 +164,7 @@ export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryRe
       `Recovery ${saved.runId} already finished.`,
     );
   }
-  const components = saved.components.map((name) => name as ComponentId);
+  const components = saved.components.map(parseComponentId);
   const plan = planRestore(options.backup.id, options.backup.components, components);
   const unfinished = journal
     .load()
@@ -169,7 +172,8 @@ export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryRe
     .map((entry) => entry.component);
   const target: RackTarget = { ...saved.rack, password: options.rackPassword };
   const runOptions: RunOptions = { ...options, target, components, kind: saved.kind };
-  const client = await checkedClient(
+  // Committed components hold data now, so only the unfinished ones must still be empty.
+  const checked = await checkedClient(
     runOptions,
     unfinished,
     saved.kind === 'heal' || unfinished.length === 0,
@@ -178,19 +182,22 @@ export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryRe
     const context = { ...saved, resumes: saved.resumes + 1 };
     await saveRunContext(options.home, context);
     audit(options.catalog, context, 'recovery.resume');
-    return await carryOut(runOptions, context, plan, journal, client);
+    return await carryOut(runOptions, context, plan, journal, checked);
   } finally {
-    client.close();
+    checked.client.close();
   }
 }
 
-const preflights = new WeakMap<RunOptions, PreflightResult>();
+interface CheckedRack {
+  readonly client: RackClient;
+  readonly preflight: PreflightResult;
+}
 
 async function checkedClient(
   options: RunOptions,
   components: readonly ComponentId[],
   heal: boolean,
-): Promise<RackClient> {
+): Promise<CheckedRack> {
   phase(options, 'preflight', `Checking the rack at ${options.target.url}.`);
   const result = await preflight(options.target, {
     backupVersion: options.backup.sourceVersion,
@@ -199,14 +206,7 @@ async function checkedClient(
     signal: options.signal,
     retries: 0,
   });
-  preflights.set(options, result);
-  return assertPreflight(result);
-}
-
-async function lastPreflight(options: RunOptions): Promise<PreflightResult> {
-  const result = preflights.get(options);
-  if (result === undefined) throw new Error('pre-flight did not run');
-  return result;
+  return { client: assertPreflight(result), preflight: result };
 }
 
 /** Restore, prove, report: shared by a new run and a resumed one. */
@@ -215,8 +215,9 @@ async function carryOut(
   context: RunContext,
   plan: RestorePlan,
   journal: CatalogJournal,
-  client: RackClient,
+  checked: CheckedRack,
 ): Promise<RecoveryReport> {
+  const { client } = checked;
   const jobId = startJob(options.catalog, context.kind === 'drill' ? 'drill' : 'recovery');
   try {
     if (context.kind === 'heal') await setModes(client, plan, 'recovery', options.signal);
@@ -242,7 +243,7 @@ async function carryOut(
     const proven = components.every((entry) => entry.match);
     phase(options, 'finish', proven ? 'Every digest matches.' : 'Some digests differ.');
     if (proven) await returnToService(client, plan, context.kind, options.signal);
-    const report = buildReport(options, context, client, components, proven);
+    const report = buildReport(options, context, checked, components, proven);
     await saveReport(options.home, report);
     journal.finish(proven ? 'succeeded' : 'failed');
     finishJob(options.catalog, jobId, {
@@ -310,11 +311,11 @@ async function setModes(
 function buildReport(
   options: RunOptions,
   context: RunContext,
-  client: RackClient,
+  { client, preflight: checks }: CheckedRack,
   components: ComponentResult[],
   proven: boolean,
 ): RecoveryReport {
-  const rack = preflights.get(options)?.rack;
+  const rack = checks.rack;
   return {
     format: REPORT_FORMAT,
     recoveryId: context.runId,
