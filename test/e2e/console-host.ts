@@ -36,6 +36,7 @@ const services = await openServices({
   transport: 'console',
   version: '0.0.0-e2e',
   labRack: rack.info,
+  labRackTool: { program: join(repo, 'lab-rack', 'bin.ts'), nodeArgs: ['--import', 'tsx'] },
   scheduler: false,
 });
 const server = await startConsole({ router: createRouter(services), rendererDir });

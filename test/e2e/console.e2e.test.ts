@@ -146,6 +146,82 @@ async function labRack(args: string[]): Promise<void> {
 
 const allSucceeded = Object.fromEntries(COMPONENTS.map((c) => [c, 'Succeeded']));
 
+/** Location, backup and key steps: discover, choose the backup, open it with the stored key, verify. */
+async function openAndVerify(prefix: string): Promise<void> {
+  expect(await currentStep()).toBe('Location');
+  await page.getByLabel('Location path').fill(external);
+  await page.getByRole('button', { name: 'Discover backups' }).click();
+  await expect
+    .poll(() => page.getByTestId('discovered-count').innerText(), { timeout: 60_000 })
+    .toMatch(/^Found 1 backups at /);
+  await record(`${prefix}-1-location`);
+
+  await next('Backup');
+  await page.getByLabel(`Backup ${backupId}`).check();
+  await record(`${prefix}-2-backup`);
+
+  await next('Decryption key');
+  await page.getByLabel('Backup key').fill(storedKey);
+  await page.getByRole('button', { name: 'Open backup' }).click();
+  await page.getByLabel('Components in this backup').waitFor();
+  await page.getByRole('button', { name: 'Verify backup' }).click();
+  await page.getByTestId('backup-verified').waitFor({ timeout: JOB_LIMIT_MS });
+  await record(`${prefix}-3-key-verified`);
+}
+
+/** The target step: connect, compare the fingerprint, credentials, a pre-flight that passes. */
+async function confirmTarget(prefix: string): Promise<void> {
+  await next('Target rack');
+  const url = page.getByLabel('Rack API URL');
+  if ((await url.inputValue()) !== host.rack.url) await url.fill(host.rack.url);
+  await page.getByRole('button', { name: 'Connect to the rack' }).click();
+  const shown = await page.getByTestId('rack-fingerprint').innerText();
+  // The fingerprint the operator compares by eye is the rack's own certificate's.
+  expect(shown.replace(/[^0-9A-Fa-f]/g, '').toUpperCase()).toBe(
+    host.rack.fingerprint.replace(/:/g, '').toUpperCase(),
+  );
+  // The probe sends nothing before trust, so recovery mode is proven by the pre-flight below.
+  await page.getByLabel('The fingerprint matches the one the rack shows').check();
+  await page.getByLabel('Rack user name').fill(host.rack.username);
+  const password = readFileSync(host.rack.passwordFile, 'utf8').trim();
+  await page.getByLabel('Rack password').fill(password);
+  await page.getByRole('button', { name: 'Run pre-flight' }).click();
+  const preflight = page.getByTestId('preflight');
+  await preflight.waitFor({ timeout: 30_000 });
+  await record(`${prefix}-4-target-preflight`);
+  expect(await preflight.getAttribute('data-ok')).toBe('true');
+  const checks = preflight.locator('[data-check]');
+  expect(await checks.count()).toBeGreaterThan(0);
+  for (const check of await checks.all()) expect(await check.getAttribute('data-ok')).toBe('true');
+}
+
+/** Restore with per-component progress, then the report: every component's digest matches. */
+async function restoreAndReport(prefix: string, start: string): Promise<void> {
+  await next('Restore');
+  await page.getByRole('button', { name: start }).click();
+  const job = page.locator('[data-job-status]').first();
+  await job.waitFor();
+  await record(`${prefix}-5a-restore-running`);
+  await expect
+    .poll(() => job.getAttribute('data-job-status'), { timeout: JOB_LIMIT_MS, interval: 500 })
+    .toBe('succeeded');
+  expect(await componentStatuses('main')).toEqual(allSucceeded);
+  await record(`${prefix}-5b-restore-done`);
+
+  await next('Report');
+  const report = page.getByTestId('recovery-report');
+  await report.waitFor({ timeout: 30_000 });
+  await record(`${prefix}-6-report`);
+  expect(await report.getAttribute('data-all-match')).toBe('true');
+  const rows = report.locator('tr[data-component]');
+  expect(await rows.count()).toBe(COMPONENTS.length);
+  for (const row of await rows.all()) {
+    expect(await row.getAttribute('data-match')).toBe('true');
+    expect(await row.locator('.badge').innerText()).toBe('Match');
+  }
+  expect(await report.locator('h3').innerText()).toContain('every digest matches');
+}
+
 describe('the browser console, end to end', () => {
   it('opens on the dashboard of an unconfigured lab set-up', async () => {
     await expect.poll(heading).toBe('Dashboard');
@@ -255,75 +331,11 @@ describe('the browser console, end to end', () => {
       expect(emptied['keyvault']).not.toBe(digestsBefore['keyvault']);
 
       await goTo('Cloud recovery');
-      expect(await currentStep()).toBe('Location');
       await page.getByLabel('Cloud recovery into a redeployed rack').check();
-      await page.getByLabel('Location path').fill(external);
-      await page.getByRole('button', { name: 'Discover backups' }).click();
-      await expect
-        .poll(() => page.getByTestId('discovered-count').innerText(), { timeout: 60_000 })
-        .toMatch(/^Found 1 backups at /);
-      await record('recovery-1-location');
-
-      await next('Backup');
-      await page.getByLabel(`Backup ${backupId}`).check();
-      await record('recovery-2-backup');
-
-      await next('Decryption key');
-      await page.getByLabel('Backup key').fill(storedKey);
-      await page.getByRole('button', { name: 'Open backup' }).click();
-      await page.getByLabel('Components in this backup').waitFor();
-      await page.getByRole('button', { name: 'Verify backup' }).click();
-      await page.getByTestId('backup-verified').waitFor({ timeout: JOB_LIMIT_MS });
-      await record('recovery-3-key-verified');
-
-      await next('Target rack');
-      const url = page.getByLabel('Rack API URL');
-      if ((await url.inputValue()) !== host.rack.url) await url.fill(host.rack.url);
-      await page.getByRole('button', { name: 'Connect to the rack' }).click();
-      const shown = await page.getByTestId('rack-fingerprint').innerText();
-      // The fingerprint the operator compares by eye is the rack's own certificate's.
-      expect(shown.replace(/[^0-9A-Fa-f]/g, '').toUpperCase()).toBe(
-        host.rack.fingerprint.replace(/:/g, '').toUpperCase(),
-      );
-      // The probe sends nothing before trust, so recovery mode is proven by the pre-flight below.
-      await page.getByLabel('The fingerprint matches the one the rack shows').check();
-      await page.getByLabel('Rack user name').fill(host.rack.username);
-      const password = readFileSync(host.rack.passwordFile, 'utf8').trim();
-      await page.getByLabel('Rack password').fill(password);
-      await page.getByRole('button', { name: 'Run pre-flight' }).click();
-      const preflight = page.getByTestId('preflight');
-      await preflight.waitFor({ timeout: 30_000 });
-      expect(await preflight.getAttribute('data-ok')).toBe('true');
-      const checks = preflight.locator('[data-check]');
-      expect(await checks.count()).toBeGreaterThan(0);
-      for (const check of await checks.all())
-        expect(await check.getAttribute('data-ok')).toBe('true');
-      await record('recovery-4-target-preflight');
-
-      await next('Restore');
-      await page.getByRole('button', { name: 'Start recovery' }).click();
-      const job = page.locator('[data-job-status]').first();
-      await job.waitFor();
-      await record('recovery-5a-restore-running');
-      await expect
-        .poll(() => job.getAttribute('data-job-status'), { timeout: JOB_LIMIT_MS, interval: 500 })
-        .toBe('succeeded');
-      expect(await componentStatuses('main')).toEqual(allSucceeded);
-      await record('recovery-5b-restore-done');
-
-      await next('Report');
-      const report = page.getByTestId('recovery-report');
-      await report.waitFor({ timeout: 30_000 });
-      expect(await report.getAttribute('data-all-match')).toBe('true');
-      const rows = report.locator('tr[data-component]');
-      expect(await rows.count()).toBe(COMPONENTS.length);
-      for (const row of await rows.all()) {
-        expect(await row.getAttribute('data-match')).toBe('true');
-        expect(await row.locator('.badge').innerText()).toBe('Match');
-      }
-      expect(await report.locator('h3').innerText()).toContain('every digest matches');
-      await record('recovery-6-report', 'recovery-report');
-
+      await openAndVerify('recovery');
+      await confirmTarget('recovery');
+      await restoreAndReport('recovery', 'Start recovery');
+      await snapshot(page, 'recovery-6-report', 'recovery-report');
       // Independent proof from the rack itself: its data after recovery equals its data before.
       expect(await rackDigests()).toEqual(digestsBefore);
     },

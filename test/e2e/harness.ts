@@ -5,7 +5,7 @@
  * services against a real lab rack and a real folder.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -162,8 +162,9 @@ interface AxeApi {
 }
 
 /**
- * Saves a full-page screenshot of the current state as a test artifact, and also into
- * LIFEBOAT_E2E_DOCS_DIR under `docsName` when both are given (how docs/screenshots/ is made).
+ * Saves a full-page screenshot of the current state as a test artifact. When LIFEBOAT_E2E_DOCS_DIR
+ * is set and `docsName` given, also a window-sized one there (how docs/screenshots/ is made: a
+ * window's worth keeps each picture small and readable in the README).
  */
 export async function snapshot(page: Page, name: string, docsName?: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -172,7 +173,7 @@ export async function snapshot(page: Page, name: string, docsName?: string): Pro
   const docs = process.env['LIFEBOAT_E2E_DOCS_DIR'];
   if (docs !== undefined && docs !== '' && docsName !== undefined) {
     mkdirSync(docs, { recursive: true });
-    copyFileSync(file, join(docs, `${docsName}.png`));
+    await page.screenshot({ path: join(docs, `${docsName}.png`), fullPage: false });
   }
   return file;
 }
