@@ -14,6 +14,7 @@ import {
   openLocation,
   parseComponentId,
   renderKitHtml,
+  RecoveryErrors,
   renderReportHtml,
   resumeRecovery,
   runRecovery,
@@ -286,14 +287,11 @@ export const recoveryCommands: CommandGroup = {
             (entry) => wanted === undefined || entry.context.runId === wanted,
           );
           if (chosen === undefined) {
-            throw CliErrors.create(
-              'CLI_USAGE',
+            throw RecoveryErrors.create(
+              'RECOVERY_NOTHING_TO_RESUME',
               wanted === undefined
                 ? 'There is no unfinished recovery in this profile.'
-                : `Recovery ${wanted} is not unfinished in this profile.`,
-              {
-                hint: 'Start one with `lifeboat recovery run`.',
-              },
+                : `Recovery ${wanted} is not an unfinished recovery of this profile.`,
             );
           }
           const key = await decryptionKey(ctx, args);

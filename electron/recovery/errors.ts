@@ -41,10 +41,6 @@ export const RecoveryErrors = defineErrors({
     category: 'damaged',
     hint: 'The backup does not record the state digest of this component, so the restore cannot be proven. Use a backup made by Lifeboat.',
   },
-  RECOVERY_DIGEST_MISMATCH: {
-    category: 'damaged',
-    hint: 'The rack does not hold what was backed up. Keep the report, do not return the rack to service, and restore the named components again.',
-  },
   RECOVERY_NOTHING_TO_RESUME: {
     category: 'usage',
     hint: 'There is no unfinished recovery in this profile. Start one with `lifeboat recovery run`.',
@@ -56,10 +52,6 @@ export const RecoveryErrors = defineErrors({
   RECOVERY_NO_REPORT: {
     category: 'usage',
     hint: 'No recovery has finished in this profile yet. Run `lifeboat recovery run` or `drill` first.',
-  },
-  RECOVERY_NOT_A_LAB_RACK: {
-    category: 'refused',
-    hint: 'A drill only goes into a lab rack, never into a production rack. Start one with `lab-rack serve` and redeploy it in recovery mode.',
   },
   RECOVERY_IMPORT_FAILED: {
     category: 'damaged',
