@@ -130,6 +130,23 @@ function handlers(): Partial<Handlers> {
       backupVersion: '1.2.0',
     })),
     'recovery.close': record('recovery.close', async () => ({})),
+    'recovery.list': record('recovery.list', async () => ({
+      recoveries: ['backup-000001', 'backup-000002'].map((backupId, i) => ({
+        recoveryId: `recovery-${i}`,
+        backupId,
+        rackUrl: 'https://127.0.0.1:8443',
+        drill: false,
+        state: 'interrupted' as const,
+        startedAt: '2026-11-25T10:00:00.000Z',
+        finishedAt: null,
+        components: [{ component: 'deployment' as const, state: 'committed' as const }],
+      })),
+    })),
+    'recovery.resume': record('recovery.resume', async ({ recoveryId }) => ({
+      jobId: 'job-resume-1',
+      kind: 'recovery',
+      recoveryId,
+    })),
     // A defective service: answers with a field the contract does not name.
     'vault.status': async () =>
       ({
@@ -300,6 +317,16 @@ describe('recovery store', () => {
       .target;
     expect(target['fingerprint']).toBe(FINGERPRINT);
     expect(Buffer.from(target['password'] as Uint8Array).toString()).toBe(RACK_PASSWORD);
+
+    // A recovery of this backup cut short earlier is offered for resuming, by the same session.
+    await s().loadUnfinished();
+    expect(s().unfinished.map((r) => r.recoveryId)).toEqual(['recovery-0']);
+    await s().resume('recovery-0');
+    expect(lastRequest('recovery.resume')).toEqual({
+      recoveryId: 'recovery-0',
+      sessionId: 'session-1',
+    });
+    expect(s().run).toEqual({ jobId: 'job-resume-1', recoveryId: 'recovery-0' });
 
     const text = stateText(s());
     for (const secret of [STORAGE_PASSWORD, IMPORTED_KEY, RACK_PASSWORD]) {

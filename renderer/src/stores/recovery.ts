@@ -64,7 +64,11 @@ export interface RecoveryState {
   runPreflight(password: string): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
-  resume(): Promise<void>;
+  /** Resumes this wizard's recovery, or (after a restart) an unfinished one by its id. */
+  resume(recoveryId?: string): Promise<void>;
+  /** Unfinished recoveries of the chosen backup, which the restore step offers to resume. */
+  unfinished: RecoveryEntry[];
+  loadUnfinished(): Promise<void>;
   loadReport(): Promise<void>;
   /** Forgets the session (and the secrets main holds for it) and starts over. */
   close(): Promise<void>;
@@ -90,6 +94,7 @@ function initial(defaults: { location: Location | null; rackUrl: string | null }
     entry: null,
     report: idle<RecoveryReport>(),
     actionError: null,
+    unfinished: [] as RecoveryEntry[],
   };
 }
 
@@ -201,16 +206,27 @@ export function createRecoveryStore(client: LifeboatClient) {
         );
         if (entry !== null) set({ entry });
       },
-      async resume() {
-        const run = get().run;
+      async resume(recoveryId) {
+        const target = recoveryId ?? get().run?.recoveryId;
         const id = sessionId();
-        if (run === null || id === null) return;
+        if (target === undefined || id === null) return;
         const started = await act(() =>
-          client.call('recovery.resume', { recoveryId: run.recoveryId, sessionId: id }),
+          client.call('recovery.resume', { recoveryId: target, sessionId: id }),
         );
         if (started !== null) {
           set({ run: { jobId: started.jobId, recoveryId: started.recoveryId }, entry: null });
         }
+      },
+      async loadUnfinished() {
+        // Best effort: without the list the operator can still start a new recovery.
+        const listed = await attempt(() => client.call('recovery.list', {}));
+        const backupId = get().backupId;
+        const open = new Set(['paused', 'interrupted', 'failed']);
+        set({
+          unfinished: (listed.ok ? listed.value.recoveries : []).filter(
+            (r) => r.backupId === backupId && open.has(r.state),
+          ),
+        });
       },
       async loadReport() {
         const run = get().run;

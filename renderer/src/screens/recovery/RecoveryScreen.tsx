@@ -44,6 +44,8 @@ function useStepProblem(): string | null {
       return result.verify.ok ? null : 'This backup is damaged; choose another.';
     }
     case 3:
+      // A drill needs no target here: main redeploys its own drill lab rack when it starts.
+      if (s.mode === 'drill') return null;
       return s.preflight.data?.ok === true ? null : 'Run a pre-flight that passes every check.';
     case 4:
       return runJob !== undefined && !isActive(runJob) ? null : 'Wait for the restore to finish.';

@@ -17,6 +17,12 @@ export function RestoreStep() {
   const paused = s.entry?.state === 'paused' || status === 'paused';
   const resumable = paused || s.entry?.state === 'interrupted' || status === 'failed';
   const loadReport = s.loadReport;
+  const loadUnfinished = s.loadUnfinished;
+
+  // A recovery cut short (laptop, network or rack dropped) is resumed, never started again.
+  useEffect(() => {
+    void loadUnfinished();
+  }, [loadUnfinished]);
 
   // The report is ready when the job ends; fetch it so the last step opens at once.
   useEffect(() => {
@@ -32,7 +38,25 @@ export function RestoreStep() {
             Everything is checked. Start the {verb}: components are restored in dependency order and
             each one&apos;s digest is compared with the backup&apos;s.
           </p>
-          <button type="button" className="primary" onClick={() => void s.start()}>
+          {s.unfinished.map((r) => (
+            <div className="notice warning" key={r.recoveryId}>
+              <p>
+                An earlier {r.drill ? 'drill' : 'recovery'} of this backup into {r.rackUrl} stopped
+                ({r.state}) after{' '}
+                {r.components.filter((c) => c.state === 'committed' || c.state === 'proven').length}{' '}
+                of {r.components.length} components. Resuming continues with the first unfinished
+                component and never repeats committed work.
+              </p>
+              <button type="button" className="primary" onClick={() => void s.resume(r.recoveryId)}>
+                Resume {r.drill ? 'drill' : 'recovery'} {r.recoveryId}
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            className={s.unfinished.length === 0 ? 'primary' : undefined}
+            onClick={() => void s.start()}
+          >
             {s.mode === 'drill' ? 'Start drill' : 'Start recovery'}
           </button>
         </>
