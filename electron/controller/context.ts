@@ -9,7 +9,8 @@ import { openLogger, type Logger } from '../log/index.js';
 import { openVault, type Vault } from '../vault/index.js';
 import type { Storage } from '../storage/index.js';
 import type { HostEvent } from './contract-types.js';
-import { ConfigErrors } from './errors.js';
+import { BackupErrors, ConfigErrors } from './errors.js';
+import { currentJob } from './job-lock.js';
 
 export interface ControllerOptions {
   /** The profile folder: catalog, vault, logs, jobs. */
@@ -87,11 +88,38 @@ export async function openControllerContext(
       catalog.audit.append({ actor, action, details });
     },
   };
+  settleInterruptedJobs(context);
   const close = () => {
     if (ownsCatalog) catalog.close();
     if (ownsVault) vault.close();
   };
   return { context, close };
+}
+
+/**
+ * Jobs and backups left `running` by a process that died (no live job lock) are closed as
+ * Failed, so nothing stays Running forever and no half-written backup looks in progress.
+ */
+function settleInterruptedJobs(ctx: ControllerContext): void {
+  if (currentJob(ctx.home) !== null) return;
+  const stale = ctx.catalog.jobs.list({ states: ['queued', 'running'] });
+  const backups = ctx.catalog.backups.list({ statuses: ['Queued', 'Running'] });
+  if (stale.length === 0 && backups.length === 0) return;
+  const error = BackupErrors.create('BACKUP_INTERRUPTED', 'The job was interrupted.');
+  ctx.catalog.transaction(() => {
+    for (const job of stale) {
+      ctx.catalog.jobs.finish(job.id, {
+        state: 'failed',
+        errorCode: error.code,
+        result: { error: error.toBody() },
+      });
+    }
+    for (const backup of backups) ctx.catalog.backups.setStatus(backup.id, 'Failed');
+  });
+  ctx.logger.warn('jobs.interrupted', {
+    jobs: stale.map((j) => j.id),
+    backups: backups.map((b) => b.id),
+  });
 }
 
 function defaultActor(): string {

@@ -32,6 +32,10 @@ export const BackupErrors = defineErrors({
     category: 'rack',
     hint: 'Check the rack URL, its certificate fingerprint and credentials, and the network path.',
   },
+  BACKUP_INTERRUPTED: {
+    category: 'internal',
+    hint: 'The process running this job ended before it finished (closed, killed or crashed); nothing it wrote is listed. Run it again.',
+  },
   BACKUP_NOT_FOUND: {
     category: 'usage',
     hint: 'Run `lifeboat backup list` for the backups known at the configured location.',

@@ -11,7 +11,7 @@ import type {
 import { asLifeboatError } from '../../shared/errors.js';
 import { COMPONENT_IDS } from '../../shared/rack-api.js';
 import { openConfiguredRepository } from './connections.js';
-import type { ControllerContext } from './context.js';
+import { newId, type ControllerContext } from './context.js';
 import type {
   BackupDetail,
   BackupSummary,
@@ -113,8 +113,8 @@ export async function verifyBackup(
   backupId: string,
   options: { readData: boolean; signal?: AbortSignal },
 ): Promise<VerifyResult> {
-  const job = ctx.catalog.jobs.create({ kind: 'verify' });
-  const lock = acquireJobLock(ctx.home, job.id, 'verify');
+  const lock = acquireJobLock(ctx.home, newId(), 'verify');
+  const job = ctx.catalog.jobs.create({ kind: 'verify', id: lock.jobId });
   ctx.catalog.jobs.markRunning(job.id);
   try {
     const repo = await openConfiguredRepository(ctx, ctx.config());
@@ -225,8 +225,8 @@ export async function prune(
     );
   }
   if (planned.length === 0) return { deleted: [], bytesFreed: 0, dryRun: false };
-  const job = ctx.catalog.jobs.create({ kind: 'prune' });
-  const lock = acquireJobLock(ctx.home, job.id, 'prune');
+  const lock = acquireJobLock(ctx.home, newId(), 'prune');
+  const job = ctx.catalog.jobs.create({ kind: 'prune', id: lock.jobId });
   ctx.catalog.jobs.markRunning(job.id);
   try {
     const repo = await openConfiguredRepository(ctx, ctx.config());

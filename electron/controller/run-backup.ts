@@ -7,7 +7,7 @@ import type { Manifest, Repository } from '../repository/index.js';
 import { asLifeboatError, isAbortError, type LifeboatError } from '../../shared/errors.js';
 import { COMPONENT_IDS } from '../../shared/rack-api.js';
 import { exportAll, type ComponentOutcome } from './backup-job.js';
-import type { ControllerContext } from './context.js';
+import { newId, type ControllerContext } from './context.js';
 import type { BackupStatus, ComponentName, JobSummary } from './contract-types.js';
 import { BackupErrors } from './errors.js';
 import { acquireJobLock } from './job-lock.js';
@@ -42,19 +42,15 @@ export function beginBackup(
   options: RunBackupOptions,
 ): { jobId: string; done: Promise<BackupRunResult>; cancel: () => void } {
   ctx.config();
-  const job = ctx.catalog.jobs.create({
-    kind: 'backup',
-    ...(options.jobId ? { id: options.jobId } : {}),
-  });
-  let lock;
+  // The lock comes first: a job row exists only for a job that really runs, and a process
+  // opening the catalog meanwhile never mistakes it for an interrupted one.
+  const jobId = options.jobId ?? newId();
+  const lock = acquireJobLock(ctx.home, jobId, 'backup');
+  let job;
   try {
-    lock = acquireJobLock(ctx.home, job.id, 'backup');
+    job = ctx.catalog.jobs.create({ kind: 'backup', id: jobId });
   } catch (error) {
-    ctx.catalog.jobs.finish(job.id, {
-      state: 'failed',
-      errorCode: asLifeboatError(error).code,
-      result: { error: asLifeboatError(error).toBody() },
-    });
+    lock.release();
     throw error;
   }
   const abort = new AbortController();
