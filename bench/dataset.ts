@@ -20,10 +20,20 @@ class Keystream {
   bytes(n: number): Buffer {
     return this.cipher.update(Buffer.alloc(n));
   }
-  /** Integers in [0, bound), from the keystream. */
+  private pool: Uint32Array = new Uint32Array(0);
+  private next = 0;
+  /** Integers in [0, bound), from the keystream, drawn from a batch (one cipher call per 64 Ki). */
   ints(count: number, bound: number): number[] {
-    const raw = this.bytes(count * 4);
-    return Array.from({ length: count }, (_, i) => raw.readUInt32LE(i * 4) % bound);
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (this.next >= this.pool.length) {
+        const raw = this.bytes(256 * 1024);
+        this.pool = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+        this.next = 0;
+      }
+      out.push((this.pool[this.next++] as number) % bound);
+    }
+    return out;
   }
 }
 

@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto';
 import { RepoErrors } from './errors.js';
 import { manifestObjectName, openManifest, readManifestLabel } from './manifest.js';
 import type { Repository } from './repository.js';
-import { packIdOf, packObjectName, readPackHeader, type LoadedIndex } from './store.js';
+import {
+  packIdOf,
+  packObjectName,
+  readPackHeader,
+  type BlobLocation,
+  type LoadedIndex,
+} from './store.js';
 import type {
   CheckOptions,
   CheckReport,
@@ -113,9 +119,11 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
   const referenced = checkPacksPresent(index, usage, packs, damage, scope.only !== undefined);
   const toRead = selectPacks(referenced, scope.readData);
   let blobsRead = 0;
+  const blobsByPack = groupByPack(index);
   for (const [n, packId] of toRead.packs.entries()) {
     scope.signal?.throwIfAborted();
-    blobsRead += await readPack(repo, index, packId, packs.get(packId) ?? 0, usage, damage);
+    const blobs = blobsByPack.get(packId) ?? [];
+    blobsRead += await readPack(repo, index, packId, packs.get(packId) ?? 0, blobs, usage, damage);
     scope.onProgress?.({
       phase: 'check',
       bytesDone: n + 1,
@@ -230,18 +238,30 @@ function selectPacks(sorted: readonly string[], readData: CheckOptions['readData
   return { packs, nextCursor: packs[packs.length - 1] };
 }
 
+type Located = [string, BlobLocation];
+
+function groupByPack(index: LoadedIndex): Map<string, Located[]> {
+  const groups = new Map<string, Located[]>();
+  for (const entry of index.blobs) {
+    const group = groups.get(entry[1].pack);
+    if (group === undefined) groups.set(entry[1].pack, [entry]);
+    else group.push(entry);
+  }
+  return groups;
+}
+
 /** Reads a whole pack: its name is its SHA-256, its header matches, every blob verifies. */
 async function readPack(
   repo: Repository,
   index: LoadedIndex,
   packId: string,
   size: number,
+  blobs: readonly Located[],
   usage: Usage,
   damage: DamageLog,
 ): Promise<number> {
   const name = packObjectName(packId);
   const info = index.packs.get(packId);
-  const blobs = [...index.blobs.entries()].filter(([, location]) => location.pack === packId);
   const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
   if (info === undefined || repo.epochKeys(info.epoch) === undefined) return 0;
   const bytes = await repo.storage.get(name);

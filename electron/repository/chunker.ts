@@ -34,7 +34,8 @@ export function gearTable(chunkerKey: Buffer): Uint32Array {
 }
 
 export class FastCdc {
-  private readonly buf: Buffer;
+  /** Grows on demand up to `max`: most artifacts are small, and a 4 MiB buffer each churns the GC. */
+  private buf: Buffer;
   private len = 0;
   private scanned = 0;
   private fp = 0;
@@ -49,7 +50,7 @@ export class FastCdc {
     if (!(params.min > 64 && params.min <= params.avg && params.avg <= params.max)) {
       throw new RangeError('chunker parameters must satisfy 64 < min <= avg <= max');
     }
-    this.buf = Buffer.allocUnsafe(params.max);
+    this.buf = Buffer.allocUnsafe(Math.min(params.max, 64 * 1024));
     const bits = Math.round(Math.log2(params.avg));
     this.maskSmall = highBits(bits + 2);
     this.maskLarge = highBits(bits - 2);
@@ -60,6 +61,7 @@ export class FastCdc {
     const out: Buffer[] = [];
     let offset = 0;
     while (offset < data.length) {
+      if (this.len === this.buf.length && this.buf.length < this.params.max) this.grow();
       const n = Math.min(data.length - offset, this.buf.length - this.len);
       this.buf.set(data.subarray(offset, offset + n), this.len);
       this.len += n;
@@ -67,6 +69,12 @@ export class FastCdc {
       for (let cut = this.findCut(); cut > 0; cut = this.findCut()) out.push(this.take(cut));
     }
     return out;
+  }
+
+  private grow(): void {
+    const bigger = Buffer.allocUnsafe(Math.min(this.params.max, this.buf.length * 4));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
   }
 
   /** Ends the stream: returns the last chunk, if any bytes remain. */

@@ -3,15 +3,41 @@
  * a folder maps to one component whose artifacts are the files, named by relative path.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
-import type { Repository } from './repository.js';
+import type { BackupReader, Repository } from './repository.js';
 import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from './types.js';
+
+/** Files read at once: small files are dominated by round trips, so several keep every worker busy. */
+const FILES_IN_FLIGHT = 8;
+const SMALL_FILE_BYTES = 1024 * 1024;
+
+/** Runs `task` over `items` with at most `limit` at a time; the first failure stops new starts. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 export interface DirectoryBackupOptions {
   /** Component name (default `files`). */
@@ -93,18 +119,16 @@ export async function backupDirectory(
     expectedTotal: files.reduce((sum, file) => sum + file.size, 0),
   });
   try {
-    for (const file of files) {
+    const backupFile = async (file: FileEntry) => {
       const old = previous.get(file.name);
-      if (
-        old !== undefined &&
-        old.size === file.size &&
-        old.modified === file.modified &&
-        writer.reuseArtifact(component, old)
-      ) {
-        continue;
-      }
+      const unchanged =
+        old !== undefined && old.size === file.size && old.modified === file.modified;
+      if (unchanged && writer.reuseArtifact(component, old)) return;
       try {
-        await writer.addArtifact(component, file.name, createReadStream(file.path), {
+        // One read for small files: a stream's set-up costs more than the read itself.
+        const content =
+          file.size < SMALL_FILE_BYTES ? [await readFile(file.path)] : createReadStream(file.path);
+        await writer.addArtifact(component, file.name, content, {
           expectedSize: file.size,
           modified: file.modified,
         });
@@ -116,7 +140,8 @@ export async function backupDirectory(
         )
           throw error;
       }
-    }
+    };
+    await inParallel(files, FILES_IN_FLIGHT, backupFile);
     writer.setComponentResult(component, {
       status: 'Succeeded',
       meta: { files: String(files.length) },
@@ -161,7 +186,21 @@ export async function restoreBackup(
   options: RestoreOptions = {},
 ): Promise<Manifest> {
   const root = resolve(to);
-  const manifest = await repo.loadManifest(id);
+  const reader = await repo.openBackup(id, options.signal ? { signal: options.signal } : {});
+  try {
+    return await restoreWith(reader, root, options);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function restoreWith(
+  reader: BackupReader,
+  root: string,
+  options: RestoreOptions,
+): Promise<Manifest> {
+  const manifest = reader.manifest;
+  const id = manifest.id;
   const components = manifest.components.filter(
     (c) => options.component === undefined || c.name === options.component,
   );
@@ -203,8 +242,7 @@ export async function restoreBackup(
           callback(null, chunk);
         },
       });
-      const source = await repo.openArtifact(
-        id,
+      const source = reader.openArtifact(
         component.name,
         artifact.name,
         options.signal ? { signal: options.signal } : {},

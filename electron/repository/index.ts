@@ -14,6 +14,7 @@
 export type * from './types.js';
 export { RepoErrors } from './errors.js';
 export {
+  BackupReader,
   Repository,
   initRepository,
   listBackupsWithoutKey,

@@ -139,7 +139,7 @@ export interface BackupWriter {
   addArtifact(
     component: string,
     name: string,
-    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options?: AddArtifactOptions,
   ): Promise<ArtifactRecord>;
   /**

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
 import { FastCdc, gearTable } from './chunker.js';
 import type { RepositoryConfig } from './config.js';
-import type { EpochKeys } from './crypto.js';
+import { blobAad, chunkIdOf, compressChunk, gcmSeal, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { RepositoryLock } from './locks.js';
 import { deriveStatus, manifestObjectName, openManifest, sealManifest } from './manifest.js';
@@ -38,6 +38,8 @@ interface ComponentState {
   reason: string | undefined;
   meta: Record<string, string>;
   artifacts: ArtifactRecord[];
+  /** Names taken, including artifacts still streaming in (addArtifact may run concurrently). */
+  names: Set<string>;
 }
 
 export interface WriterContext {
@@ -62,6 +64,8 @@ function validName(name: string): boolean {
   return true;
 }
 const PROGRESS_EVERY_MS = 250;
+/** Below this a chunk is hashed, compressed and sealed on the calling thread. */
+const INLINE_CHUNK_BYTES = 64 * 1024;
 
 export class Writer implements BackupWriter {
   readonly id = randomUUID();
@@ -98,7 +102,7 @@ export class Writer implements BackupWriter {
       );
     let state = this.components.get(name);
     if (state === undefined) {
-      state = { status: undefined, reason: undefined, meta: {}, artifacts: [] };
+      state = { status: undefined, reason: undefined, meta: {}, artifacts: [], names: new Set() };
       this.components.set(name, state);
     }
     return state;
@@ -136,7 +140,7 @@ export class Writer implements BackupWriter {
   async addArtifact(
     component: string,
     name: string,
-    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: AddArtifactOptions = {},
   ): Promise<ArtifactRecord> {
     this.ensureOpen();
@@ -146,12 +150,13 @@ export class Writer implements BackupWriter {
         'REPO_INVALID_NAME',
         `Invalid artifact name ${JSON.stringify(name)}.`,
       );
-    if (state.artifacts.some((a) => a.name === name)) {
+    if (state.names.has(name)) {
       throw RepoErrors.create(
         'REPO_INVALID_NAME',
         `Component ${component} already has an artifact ${name}.`,
       );
     }
+    state.names.add(name);
     const signals = [this.options.signal, options.signal].filter(
       (s): s is AbortSignal => s !== undefined,
     );
@@ -172,6 +177,7 @@ export class Writer implements BackupWriter {
       this.progress(component, name, true);
       return record;
     } catch (error) {
+      state.names.delete(name); // not recorded: the caller may try this artifact again
       if (RepoErrors.is(error, 'REPO_ARTIFACT_MISMATCH')) throw error;
       if (error instanceof SourceFailure) {
         const why = error.cause instanceof Error ? error.cause.message : String(error.cause);
@@ -194,7 +200,7 @@ export class Writer implements BackupWriter {
   reuseArtifact(component: string, record: ArtifactRecord): boolean {
     this.ensureOpen();
     const state = this.component(component);
-    if (state.artifacts.some((a) => a.name === record.name)) return false;
+    if (state.names.has(record.name)) return false;
     const epoch = this.ctx.keys.epoch;
     const stored = record.chunks.every(
       ([id]) => this.stored.has(id) || this.ctx.known.get(id)?.epoch === epoch,
@@ -202,6 +208,7 @@ export class Writer implements BackupWriter {
     const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
     if (!stored || !consistent) return false;
     state.artifacts.push(record);
+    state.names.add(record.name);
     this.bytesDone += record.size;
     this.progress(component, record.name);
     return true;
@@ -216,7 +223,7 @@ export class Writer implements BackupWriter {
   private async ingest(
     component: string,
     name: string,
-    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     signal: AbortSignal | undefined,
   ): Promise<ArtifactRecord> {
     const chunker = new FastCdc(this.gear, this.ctx.config.chunker);
@@ -233,7 +240,10 @@ export class Writer implements BackupWriter {
       queue.push(processing);
       await drainTo(this.inFlight);
     };
-    const iterator = (data as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    const iterable = (
+      Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
+    ) as AsyncIterable<Uint8Array | string>;
+    const iterator = iterable[Symbol.asyncIterator]();
     let finished = false;
     try {
       for (;;) {
@@ -261,11 +271,15 @@ export class Writer implements BackupWriter {
     return { name, size, sha256: sha.digest('hex'), chunks };
   }
 
-  /** Hashes in a worker; if new, seals it there and adds it to the current pack. */
+  /**
+   * Hashes in a worker; if new, seals it there and adds it to the current pack. Small chunks
+   * (small files) are done here: for them a worker round trip costs more than the work.
+   */
   private async storeChunk(chunk: Buffer): Promise<[string, number]> {
     const length = chunk.length;
+    if (length < INLINE_CHUNK_BYTES) return this.storeSmallChunk(chunk);
     const { job, id } = await this.ctx.pool.hash(chunk);
-    if (this.stored.has(id) || this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch) {
+    if (this.isStored(id)) {
       this.ctx.pool.drop(job);
       return [id, length];
     }
@@ -278,6 +292,21 @@ export class Writer implements BackupWriter {
       throw error;
     }
     return [id, length];
+  }
+
+  private isStored(id: string): boolean {
+    return this.stored.has(id) || this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch;
+  }
+
+  private async storeSmallChunk(chunk: Buffer): Promise<[string, number]> {
+    const idBytes = chunkIdOf(this.ctx.keys.chunkId, chunk);
+    const id = idBytes.toString('hex');
+    if (this.isStored(id)) return [id, chunk.length];
+    this.stored.add(id);
+    const { stored, compression } = compressChunk(chunk);
+    const blob = gcmSeal(this.ctx.keys.data, stored, blobAad(idBytes, compression));
+    await this.appendBlob(id, blob, chunk.length, compression);
+    return [id, chunk.length];
   }
 
   private async appendBlob(
@@ -387,6 +416,10 @@ export class Writer implements BackupWriter {
     await this.ctx.lock.release().catch(() => undefined);
     await this.ctx.onClose();
   }
+}
+
+async function* fromSync(items: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* items;
 }
 
 /** An error thrown by the artifact's source stream (not by the repository or the storage). */
