@@ -16,9 +16,11 @@ import type {
   RecoveryEntry,
   ServiceRequestOf,
 } from '../../shared/contract/index.js';
+import type { ErrorBody } from '../../shared/errors.js';
 import type { Catalog } from '../catalog/index.js';
 import {
   RESTORE_ORDER,
+  RecoveryErrors,
   discoverBackups,
   drill,
   listReports,
@@ -310,16 +312,35 @@ export function recoveryHandlers(deps: RecoveryHandlerDeps): Pick<Handlers, Reco
     'recovery.verify': async ({ sessionId }) => {
       const backup = opened(session(sessionId));
       return deps.jobs.start('recovery-verify', backup.id, async (controls) => {
-        await verifyForRecovery(backup, { signal: controls.signal, onEvent: relay(controls) });
         const verify = {
           backupId: backup.id,
           ok: true,
           readData: true,
-          damagedComponents: [],
-          suggestedBackupId: null,
-          problems: [],
+          damagedComponents: [] as ComponentName[],
+          suggestedBackupId: null as string | null,
+          problems: [] as ErrorBody[],
         };
-        return { result: { kind: 'recovery-verify', verify } };
+        try {
+          await verifyForRecovery(backup, { signal: controls.signal, onEvent: relay(controls) });
+        } catch (error) {
+          // A damaged backup is a finding, not a crash: the result names the damaged
+          // components and the newest older backup that verifies, for the wizard to offer.
+          if (!RecoveryErrors.is(error, 'RECOVERY_BACKUP_DAMAGED')) throw error;
+          const damaged = String(error.details?.['damagedComponents'] ?? '');
+          const alternative = error.details?.['alternative'];
+          verify.ok = false;
+          verify.damagedComponents = damaged
+            .split(',')
+            .filter((name): name is ComponentName =>
+              (RESTORE_ORDER as readonly string[]).includes(name),
+            );
+          verify.suggestedBackupId = typeof alternative === 'string' ? alternative : null;
+          verify.problems = [error.toBody()];
+        }
+        return {
+          result: { kind: 'recovery-verify', verify },
+          status: verify.ok ? 'succeeded' : 'failed',
+        };
       });
     },
     'recovery.preflight': async ({ sessionId, target: input }, ctx) => {

@@ -2,7 +2,7 @@
  * The host's adapter against the real parts: a lab rack started by the default set-up, a real
  * folder as the location, the real vault and controller, all through the one router.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,44 @@ describe('adapter over the real controller and lab rack', () => {
     const closed = await router.call({ method: 'recovery.verify', params: { sessionId } }, ctx);
     expect(closed.ok).toBe(false);
   }, 180_000);
+
+  it('reports a damaged backup as a verify result naming the damaged components', async () => {
+    const data = join(home, 'storage', 'data');
+    const packs: string[] = [];
+    for (const shard of await readdir(data)) {
+      for (const name of await readdir(join(data, shard))) packs.push(join(data, shard, name));
+    }
+    const sizes = await Promise.all(packs.map(async (p) => ({ p, size: (await stat(p)).size })));
+    const largest = sizes.sort((a, b) => b.size - a.size)[0]?.p as string;
+    const bytes = await readFile(largest);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+    await writeFile(largest, bytes);
+
+    const location = { kind: 'folder', path: join(home, 'storage') };
+    const found = (await call('recovery.discover', { location, credentials: null })) as {
+      sessionId: string;
+      backups: { backupId: string }[];
+    };
+    const backupId = found.backups[0]?.backupId as string;
+    await call('recovery.open', {
+      sessionId: found.sessionId,
+      backupId,
+      decryption: { mode: 'key', key: printedKey },
+    });
+    const ref = (await call('recovery.verify', { sessionId: found.sessionId })) as {
+      jobId: string;
+    };
+    const end = await finished(ref.jobId);
+    expect(end.type === 'job.finished' && end.job.status).toBe('failed');
+    const detail = (await call('jobs.get', { jobId: ref.jobId })) as {
+      result: { kind: string; verify: { ok: boolean; damagedComponents: string[] } };
+    };
+    expect(detail.result.kind).toBe('recovery-verify');
+    expect(detail.result.verify.ok).toBe(false);
+    expect(detail.result.verify.damagedComponents.length).toBeGreaterThan(0);
+    await call('recovery.close', { sessionId: found.sessionId });
+  }, 120_000);
 
   it('follows the lab rack to a new port when its remembered one is taken', async () => {
     const program = join(import.meta.dirname, '..', '..', 'lab-rack', 'bin.ts');
