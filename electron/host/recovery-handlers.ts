@@ -232,7 +232,7 @@ export function recoveryHandlers(deps: RecoveryHandlerDeps): Pick<Handlers, Reco
         const forward = relay(controls);
         const onEvent = (event: RecoveryEvent) => {
           forward(event);
-          if (jobId === null || knownId !== null) return;
+          if (jobId === null || knownId !== null || settled) return;
           const fresh = catalog.journals.list().find((run) => !before.has(run.id));
           if (fresh !== undefined) registered(jobId, fresh.id);
         };
@@ -272,6 +272,7 @@ export function recoveryHandlers(deps: RecoveryHandlerDeps): Pick<Handlers, Reco
           createdAt: b.createdAt,
           stampId: b.stampId,
           rackVersion: b.rackVersion,
+          // The repository's label uses the contract's status names; the router checks it.
           status: b.status as 'Succeeded',
           components: Object.entries(b.components).map(([component, status]) => ({
             component: component as ComponentName,
