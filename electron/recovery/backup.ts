@@ -129,7 +129,7 @@ async function openWithKey(
 ): Promise<Repository> {
   const material: KeyMaterial =
     key.mode === 'key'
-      ? { operatorKey: parseOperatorKey(withoutSeparators(key.key)) }
+      ? { operatorKey: operatorKeyOf(key.key) }
       : { pfx: key.pfx, password: key.password };
   let repository: Repository;
   try {
@@ -137,6 +137,9 @@ async function openWithKey(
   } catch (error) {
     if (RepoErrors.is(error, 'REPO_WRONG_KEY')) throw wrongKey(summary, error);
     throw error;
+  } finally {
+    // The repository keeps only the keys it derived; the operator key copy is not needed.
+    if ('operatorKey' in material) material.operatorKey.fill(0);
   }
   if (repository.epochKeys(summary.epoch) === undefined) {
     await repository.close();
@@ -145,13 +148,19 @@ async function openWithKey(
   return repository;
 }
 
+const SEPARATORS = new Set([0x2d, 0x20, 0x09, 0x0a, 0x0d]);
+
 /**
  * The key as printed for the operator has dashes between groups (and may be typed with
- * spaces); the repository reads plain base64. Stays a Buffer: the key never becomes a string.
+ * spaces); the repository reads plain base64. The separator-free copy is wiped after parsing.
  */
-function withoutSeparators(printed: Buffer): Buffer {
-  const SEPARATORS = new Set([0x2d, 0x20, 0x09, 0x0a, 0x0d]);
-  return Buffer.from(printed.filter((byte) => !SEPARATORS.has(byte)));
+function operatorKeyOf(printed: Buffer): Buffer {
+  const plain = Buffer.from(printed.filter((byte) => !SEPARATORS.has(byte)));
+  try {
+    return parseOperatorKey(plain);
+  } finally {
+    plain.fill(0);
+  }
 }
 
 function wrongKey(summary: BackupSummary, cause?: unknown) {
