@@ -28,10 +28,6 @@ export const BackupErrors = defineErrors({
     category: 'busy',
     hint: 'Wait for the running job to finish (or cancel it), then start again.',
   },
-  BACKUP_RACK_UNREACHABLE: {
-    category: 'rack',
-    hint: 'Check the rack URL, its certificate fingerprint and credentials, and the network path.',
-  },
   BACKUP_INTERRUPTED: {
     category: 'internal',
     hint: 'The process running this job ended before it finished (closed, killed or crashed); nothing it wrote is listed. Run it again.',
