@@ -87,38 +87,92 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
+/** Marks the worker threads of this module apart from any other worker. */
+const WORKER_TAG = 'lab-rack-store-worker';
+
 /**
  * Run from source (tests, `node --import tsx`), a worker does not inherit the TypeScript loader
  * on Node 20, so it registers tsx itself before loading this file; compiled, it loads directly.
  */
-function startWorker(job: Job): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { workerData: job });
+function startWorker(): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts'))
+    return new Worker(WORKER_URL, { workerData: WORKER_TAG });
   const bootstrap = `(async () => {
     const { register } = await import('tsx/esm/api');
     register();
     await import(${JSON.stringify(WORKER_URL.href)});
   })();`;
-  return new Worker(bootstrap, { eval: true, workerData: job });
+  return new Worker(bootstrap, { eval: true, workerData: WORKER_TAG });
 }
 
-function inWorker<T>(job: Job): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const worker = startWorker(job);
-    let replied = false;
-    worker.once('message', (reply: Reply) => {
-      replied = true;
-      if (reply.ok) resolve(reply.result as T);
-      else reject(rebuild(reply.failure));
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (!replied) reject(new Error(`lab-rack worker exited with code ${code} without an answer`));
-    });
-  });
+interface Pending {
+  readonly job: Job;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
+
+/**
+ * Two long-lived worker threads (starting one costs a module load, a second under tsx), so at
+ * most two heavy operations run at once and the rest wait their turn; idle workers do not keep
+ * the process alive.
+ */
+class WorkerPool {
+  readonly #idle: Worker[] = [];
+  readonly #queue: Pending[] = [];
+  #size = 0;
+
+  constructor(private readonly max: number) {}
+
+  run<T>(job: Job): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let worker = this.#idle.pop();
+      if (worker === undefined) {
+        if (this.#size >= this.max) return;
+        worker = startWorker();
+        this.#size++;
+      }
+      this.#assign(worker, this.#queue.shift() as Pending);
+    }
+  }
+
+  #assign(worker: Worker, pending: Pending): void {
+    worker.ref();
+    const settle = (reply: Reply) => {
+      worker.off('error', crash);
+      worker.off('exit', crash);
+      worker.unref();
+      if (reply.ok) pending.resolve(reply.result);
+      else pending.reject(rebuild(reply.failure));
+      this.#idle.push(worker);
+      this.#dispatch();
+    };
+    const crash = (error: unknown) => {
+      worker.off('message', settle);
+      this.#size--;
+      void worker.terminate();
+      pending.reject(
+        error instanceof Error ? error : new Error(`lab-rack worker exited (${String(error)})`),
+      );
+      this.#dispatch();
+    };
+    worker.once('message', settle);
+    worker.once('error', crash);
+    worker.once('exit', crash);
+    worker.postMessage(pending.job);
+  }
+}
+
+const pool = new WorkerPool(2);
 
 export function exportInWorker(dir: string, component: ComponentId, now: Date): Promise<ExportRow> {
-  return inWorker<ExportRow>({ op: 'export', dir, component, now: now.toISOString() });
+  return pool.run<ExportRow>({ op: 'export', dir, component, now: now.toISOString() });
 }
 
 export function commitInWorker(
@@ -127,15 +181,18 @@ export function commitInWorker(
   files: ReadonlyMap<string, string>,
   expectedDigest: string | undefined,
 ): Promise<{ stateDigest: string; records: number }> {
-  return inWorker({ op: 'commit', dir, component, files: [...files], expectedDigest });
+  return pool.run({ op: 'commit', dir, component, files: [...files], expectedDigest });
 }
 
-if (!isMainThread && parentPort !== null && (workerData as Job | undefined)?.op !== undefined) {
-  let reply: Reply;
-  try {
-    reply = { ok: true, result: perform(workerData as Job) };
-  } catch (error) {
-    reply = { ok: false, failure: describe(error) };
-  }
-  parentPort.postMessage(reply);
+if (!isMainThread && parentPort !== null && workerData === WORKER_TAG) {
+  const port = parentPort;
+  port.on('message', (job: Job) => {
+    let reply: Reply;
+    try {
+      reply = { ok: true, result: perform(job) };
+    } catch (error) {
+      reply = { ok: false, failure: describe(error) };
+    }
+    port.postMessage(reply);
+  });
 }

@@ -183,6 +183,7 @@ function labRequest(
       new URL(path, rack.url),
       {
         method,
+        agent: false, // a fresh connection, so the certificate below is this request's
         rejectUnauthorized: false,
         headers: {
           'content-type': 'application/json',
