@@ -1,6 +1,7 @@
 import type { PrunePreview } from '../api/types.js';
 import { formatBytes, formatTimestamp } from '../lib/format.js';
 import { StatusBadge } from './StatusBadge.js';
+import { TableHead } from './Choice.js';
 
 /**
  * What a prune or a retention change would delete, listed before the operator confirms; used by
@@ -27,13 +28,7 @@ export function DeletionList({ preview }: { preview: PrunePreview }) {
           ` The newest Succeeded backup (${preview.keptNewestSucceeded}) is always kept.`}
       </p>
       <table aria-label="Backups that would be deleted">
-        <thead>
-          <tr>
-            <th scope="col">Backup id</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Backup id', 'Created', 'Status']} />
         <tbody>
           {preview.wouldDelete.slice(0, 200).map((b) => (
             <tr key={b.backupId}>

@@ -5,6 +5,7 @@ import type { EncryptionMode } from '../lib/wizard.js';
 import { attempt } from '../stores/resource.js';
 import { useStores } from '../stores/index.js';
 import { CertificatePicker } from './CertificatePicker.js';
+import { Choice } from './Choice.js';
 import { MaybeError } from './ErrorNotice.js';
 import { SecretField, type SecretHandle } from './Fields.js';
 import { GeneratedKeyPanel } from './GeneratedKeyPanel.js';
@@ -62,24 +63,20 @@ export function EncryptionChooser(props: EncryptionChooserProps) {
   const info = props.certificate;
   return (
     <>
-      <fieldset>
-        <legend>Encryption</legend>
-        {OPTIONS.map((o) => (
-          <label className="field-inline" key={o.mode}>
-            <input
-              type="radio"
-              name="encryption-mode"
-              value={o.mode}
-              checked={props.mode === o.mode}
-              onChange={() => props.onMode(o.mode)}
-            />
-            <span>
+      <Choice
+        legend="Encryption"
+        options={OPTIONS.map((o) => ({
+          value: o.mode,
+          label: (
+            <>
               {o.label}
               <span className="help muted"> — {o.help}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+            </>
+          ),
+        }))}
+        value={props.mode}
+        onChange={props.onMode}
+      />
       <div hidden={props.mode !== 'generated'}>
         <GeneratedKeyPanel confirmed={props.confirmedKey} onConfirmed={props.onKeyConfirmed} />
       </div>

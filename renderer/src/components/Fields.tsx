@@ -65,6 +65,14 @@ export class SecretHandle {
   isEmpty(): boolean {
     return (this.input?.value ?? '') === '';
   }
+
+  /** For a file input (a .pfx): the chosen file as base64, read once; the input is reset. */
+  async takeFileBase64(): Promise<string | null> {
+    const file = this.input?.files?.[0];
+    if (this.input === null || file === undefined) return null;
+    this.input.value = '';
+    return bytesToBase64(new Uint8Array(await file.arrayBuffer()));
+  }
 }
 
 /** One handle per component instance, stable across renders. */
@@ -73,18 +81,21 @@ export function useSecret(): SecretHandle {
   return handle;
 }
 
-/** A password input bound to a SecretHandle; never controlled, never echoed back. */
+/** A password (or secret file) input bound to a SecretHandle; never controlled, never echoed. */
 export function SecretField({
   label,
   handle,
   help,
   autoComplete = 'off',
   onPresenceChange,
+  file,
 }: {
   label: string;
   handle: SecretHandle;
   help?: ReactNode;
   autoComplete?: string;
+  /** A secret file instead of typed text: the file types to offer, e.g. '.pfx,.p12'. */
+  file?: { accept: string };
   /** Told whether the input holds text (never the text), so a step can enable Next. */
   onPresenceChange?: (present: boolean) => void;
 }) {
@@ -95,7 +106,8 @@ export function SecretField({
       <input
         id={id}
         ref={(input) => handle.attach(input)}
-        type="password"
+        type={file === undefined ? 'password' : 'file'}
+        accept={file?.accept}
         autoComplete={autoComplete}
         spellCheck={false}
         onInput={(e) => onPresenceChange?.(e.currentTarget.value !== '')}
@@ -143,52 +155,5 @@ export function RangeField({
       help={`${min} to ${max} ${unit}`}
       problem={problem}
     />
-  );
-}
-
-/** Like SecretHandle, for a secret file (a .pfx): read as base64 once, then the input is reset. */
-export class SecretFileHandle {
-  private input: HTMLInputElement | null = null;
-
-  readonly attach = (input: HTMLInputElement | null): void => {
-    this.input = input;
-  };
-
-  async takeBase64(): Promise<string | null> {
-    const file = this.input?.files?.[0];
-    if (this.input === null || file === undefined) return null;
-    this.input.value = '';
-    return bytesToBase64(new Uint8Array(await file.arrayBuffer()));
-  }
-}
-
-export function useSecretFile(): SecretFileHandle {
-  const [handle] = useState(() => new SecretFileHandle());
-  return handle;
-}
-
-export function SecretFileField({
-  label,
-  handle,
-  accept,
-  onPresenceChange,
-}: {
-  label: string;
-  handle: SecretFileHandle;
-  accept: string;
-  onPresenceChange?: (present: boolean) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="file"
-        accept={accept}
-        ref={(input) => handle.attach(input)}
-        onChange={(e) => onPresenceChange?.((e.currentTarget.files?.length ?? 0) > 0)}
-      />
-    </div>
   );
 }

@@ -1,6 +1,7 @@
 import { percent } from '../lib/format.js';
 import { describeProgress, type ComponentFigures, type ProgressFigures } from '../lib/progress.js';
 import { StatusBadge } from './StatusBadge.js';
+import { TableHead } from './Choice.js';
 
 /** One labelled bar; indeterminate while the total is unknown. */
 export function ProgressBar({ label, progress }: { label: string; progress: ProgressFigures }) {
@@ -25,14 +26,7 @@ export function ComponentProgressList({
 }) {
   return (
     <table aria-label={caption}>
-      <thead>
-        <tr>
-          <th scope="col">Component</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Transferred</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Component', 'Status', 'Progress', 'Transferred']} />
       <tbody>
         {components.map((c) => (
           <tr key={c.component} data-component={c.component}>

@@ -6,6 +6,7 @@ import { Section } from '../components/Section.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { formatTimestamp } from '../lib/format.js';
 import { useActivity, useStores } from '../stores/index.js';
+import { TableHead } from '../components/Choice.js';
 
 /** Job history and the hash-chained audit log, with its verification on demand. */
 export function ActivityScreen() {
@@ -28,15 +29,7 @@ function JobsSection() {
     <Section title="Jobs">
       <MaybeError error={jobs.error} title="The job history could not be read" />
       <table aria-label="Job history">
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">Finished</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Job', 'Status', 'Started', 'Finished', 'Error']} />
         <tbody>
           {(jobs.data?.items ?? []).map((job) => (
             <tr key={job.jobId}>
@@ -88,16 +81,7 @@ function AuditSection() {
         </Notice>
       )}
       <table aria-label="Audit log entries">
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['#', 'When', 'Who', 'Action', 'Subject', 'Details']} />
         <tbody>
           {(audit.data?.items ?? []).map((entry) => (
             <tr key={entry.seq}>

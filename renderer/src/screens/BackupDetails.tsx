@@ -6,6 +6,7 @@ import { StatusBadge } from '../components/StatusBadge.js';
 import { formatBytes, formatDuration, formatTimestamp } from '../lib/format.js';
 import { isActive } from '../stores/jobs.js';
 import { useBackups, useJobs, useStores } from '../stores/index.js';
+import { TableHead } from '../components/Choice.js';
 
 /** The selected backup: per-component status, sizes and digests, verification, problems. */
 export function BackupDetails() {
@@ -107,15 +108,7 @@ export function BackupDetails() {
             />
           ))}
           <table aria-label="Components of this backup">
-            <thead>
-              <tr>
-                <th scope="col">Component</th>
-                <th scope="col">Status</th>
-                <th scope="col">Size</th>
-                <th scope="col">Artifacts</th>
-                <th scope="col">State digest</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Component', 'Status', 'Size', 'Artifacts', 'State digest']} />
             <tbody>
               {data.components.map((c) => (
                 <tr key={c.component} data-component={c.component} data-status={c.status}>

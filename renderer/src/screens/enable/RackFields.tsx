@@ -1,3 +1,4 @@
+import { Choice } from '../../components/Choice.js';
 import { RackConnect } from '../../components/RackConnect.js';
 import type { SecretHandle } from '../../components/Fields.js';
 import { useEnable } from '../../stores/index.js';
@@ -15,28 +16,16 @@ export function RackFields({
 }) {
   const s = useEnable((state) => state);
   return (
-    <fieldset>
-      <legend>Rack to back up</legend>
-      {known !== null && (
-        <label className="field-inline">
-          <input
-            type="radio"
-            name="rack-mode"
-            checked={s.rackMode === 'known'}
-            onChange={() => s.setRackMode('known')}
-          />
-          {known}
-        </label>
-      )}
-      <label className="field-inline">
-        <input
-          type="radio"
-          name="rack-mode"
-          checked={s.rackMode === 'other'}
-          onChange={() => s.setRackMode('other')}
-        />
-        Another rack, by its API address
-      </label>
+    <>
+      <Choice
+        legend="Rack to back up"
+        options={[
+          ...(known === null ? [] : [{ value: 'known' as const, label: known }]),
+          { value: 'other' as const, label: 'Another rack, by its API address' },
+        ]}
+        value={s.rackMode}
+        onChange={s.setRackMode}
+      />
       <div hidden={s.rackMode !== 'other'}>
         <RackConnect
           url={s.rackUrl}
@@ -52,6 +41,6 @@ export function RackFields({
           onPasswordPresence={onPasswordPresence}
         />
       </div>
-    </fieldset>
+    </>
   );
 }

@@ -2,6 +2,7 @@ import { StatusBadge } from '../../components/StatusBadge.js';
 import { componentSummary } from '../../lib/backups.js';
 import { formatBytes, formatTimestamp } from '../../lib/format.js';
 import { useRecovery } from '../../stores/index.js';
+import { TableHead } from '../../components/Choice.js';
 
 /** The discovered backups, newest first; the operator picks one (usually the newest good one). */
 export function BackupStep() {
@@ -13,18 +14,18 @@ export function BackupStep() {
     <fieldset>
       <legend>Choose the backup to restore</legend>
       <table aria-label="Discovered backups">
-        <thead>
-          <tr>
-            <th scope="col">Choose</th>
-            <th scope="col">Backup id</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
-            <th scope="col">Components</th>
-            <th scope="col">Rack</th>
-            <th scope="col">Size</th>
-            <th scope="col">Needs</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Choose',
+            'Backup id',
+            'Created',
+            'Status',
+            'Components',
+            'Rack',
+            'Size',
+            'Needs',
+          ]}
+        />
         <tbody>
           {sorted.map((b) => (
             <tr key={b.backupId} data-backup-id={b.backupId}>

@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { JobCard } from '../../components/JobCard.js';
 import { MaybeError } from '../../components/ErrorNotice.js';
 import { Notice } from '../../components/Notice.js';
-import { SecretField, SecretFileField, useSecret, useSecretFile } from '../../components/Fields.js';
+import { SecretField, useSecret } from '../../components/Fields.js';
 import { formatBytes } from '../../lib/format.js';
 import type { DecryptionKey, VerifyResult } from '../../api/types.js';
 import { useJobs, useRecovery } from '../../stores/index.js';
+import { Choice, TableHead } from '../../components/Choice.js';
 
 /** Opens the chosen backup with its key (or .pfx and password), then verifies it in full. */
 export function KeyStep() {
@@ -13,7 +14,7 @@ export function KeyStep() {
   const backup = s.discovery.data?.backups.find((b) => b.backupId === s.backupId) ?? null;
   const [mode, setMode] = useState<'key' | 'pfx'>(backup?.certificateThumbprint ? 'pfx' : 'key');
   const key = useSecret();
-  const pfx = useSecretFile();
+  const pfx = useSecret();
   const pfxPassword = useSecret();
   const [busy, setBusy] = useState(false);
 
@@ -22,7 +23,7 @@ export function KeyStep() {
     let decryption: DecryptionKey | null = null;
     if (mode === 'key') decryption = { mode: 'key', key: key.take() };
     else {
-      const file = await pfx.takeBase64();
+      const file = await pfx.takeFileBase64();
       const password = pfxPassword.take();
       if (file !== null) decryption = { mode: 'pfx', pfx: file, password };
     }
@@ -39,32 +40,24 @@ export function KeyStep() {
           : `the .pfx of the certificate with thumbprint ${backup?.certificateThumbprint ?? '?'}`}
         .
       </p>
-      <fieldset>
-        <legend>Decryption key</legend>
-        <label className="field-inline">
-          <input
-            type="radio"
-            name="decryption-mode"
-            checked={mode === 'key'}
-            onChange={() => setMode('key')}
-          />
-          The key from the key sheet
-        </label>
-        <label className="field-inline">
-          <input
-            type="radio"
-            name="decryption-mode"
-            checked={mode === 'pfx'}
-            onChange={() => setMode('pfx')}
-          />
-          Certificate with private key (.pfx) and its password
-        </label>
-      </fieldset>
+      <Choice
+        legend="Decryption key"
+        options={[
+          { value: 'key', label: 'The key from the key sheet' },
+          { value: 'pfx', label: 'Certificate with private key (.pfx) and its password' },
+        ]}
+        value={mode}
+        onChange={setMode}
+      />
       {mode === 'key' ? (
         <SecretField label="Backup key" handle={key} />
       ) : (
         <>
-          <SecretFileField label="Certificate file (.pfx)" handle={pfx} accept=".pfx,.p12" />
+          <SecretField
+            label="Certificate file (.pfx)"
+            handle={pfx}
+            file={{ accept: '.pfx,.p12' }}
+          />
           <SecretField label="Password of the .pfx" handle={pfxPassword} />
         </>
       )}
@@ -90,13 +83,7 @@ function Opened() {
     <>
       <Notice tone="success" title="The key opens this backup">
         <table aria-label="Components in this backup">
-          <thead>
-            <tr>
-              <th scope="col">Component</th>
-              <th scope="col">Size</th>
-              <th scope="col">Digest at backup time</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Component', 'Size', 'Digest at backup time']} />
           <tbody>
             {opened.components.map((c) => (
               <tr key={c.component}>

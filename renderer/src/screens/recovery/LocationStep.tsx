@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Choice } from '../../components/Choice.js';
 import { MaybeError } from '../../components/ErrorNotice.js';
 import { Field, SecretField, useSecret } from '../../components/Fields.js';
 import { LocationFields } from '../../components/LocationFields.js';
@@ -22,27 +23,19 @@ export function LocationStep() {
   }
   return (
     <>
-      <fieldset>
-        <legend>What to do</legend>
-        <label className="field-inline">
-          <input
-            type="radio"
-            name="recovery-mode"
-            checked={s.mode === 'recovery'}
-            onChange={() => s.setMode('recovery')}
-          />
-          Cloud recovery into a redeployed rack (in recovery mode)
-        </label>
-        <label className="field-inline">
-          <input
-            type="radio"
-            name="recovery-mode"
-            checked={s.mode === 'drill'}
-            onChange={() => s.setMode('drill')}
-          />
-          Recovery drill into a lab rack (proves a backup restores, without touching production)
-        </label>
-      </fieldset>
+      <Choice
+        legend="What to do"
+        options={[
+          { value: 'recovery', label: 'Cloud recovery into a redeployed rack (in recovery mode)' },
+          {
+            value: 'drill',
+            label:
+              'Recovery drill into a lab rack (proves a backup restores, without touching production)',
+          },
+        ]}
+        value={s.mode}
+        onChange={s.setMode}
+      />
       <LocationFields location={s.location} onChange={s.setLocation} />
       <Field
         label="User name for the location"

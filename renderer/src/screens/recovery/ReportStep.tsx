@@ -3,6 +3,7 @@ import type { RecoveryReport } from '../../api/types.js';
 import { MaybeError } from '../../components/ErrorNotice.js';
 import { formatBytes, formatDuration, formatTimestamp } from '../../lib/format.js';
 import { useRecovery } from '../../stores/index.js';
+import { TableHead } from '../../components/Choice.js';
 
 /** Saves text made here (the report) as a file, through a short-lived blob URL. */
 function save(text: string, type: string, fileName: string): void {
@@ -66,16 +67,16 @@ function Report({ report }: { report: RecoveryReport }) {
         <dd>{report.finishedAt === null ? '—' : formatTimestamp(report.finishedAt)}</dd>
       </dl>
       <table aria-label="Digests per component">
-        <thead>
-          <tr>
-            <th scope="col">Component</th>
-            <th scope="col">Match</th>
-            <th scope="col">Digest in the backup</th>
-            <th scope="col">Digest after restore</th>
-            <th scope="col">Size</th>
-            <th scope="col">Time</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Component',
+            'Match',
+            'Digest in the backup',
+            'Digest after restore',
+            'Size',
+            'Time',
+          ]}
+        />
         <tbody>
           {report.components.map((c) => (
             <tr key={c.component} data-component={c.component} data-match={c.match}>
