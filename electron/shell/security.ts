@@ -23,6 +23,11 @@ export function isAllowedRequest(url: string): boolean {
   return isAppUrl(url) || url.startsWith('devtools://');
 }
 
+/** A blob: URL the app's own page created (`blob:app://lifeboat/<uuid>`). */
+export function isOwnBlob(url: string): boolean {
+  return url.startsWith('blob:') && isAppUrl(url.slice('blob:'.length));
+}
+
 export function hardenSession(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
@@ -31,7 +36,11 @@ export function hardenSession(session: Session): void {
   session.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(details.url) });
   });
-  session.on('will-download', (event) => event.preventDefault());
+  // The window saves files it made itself (the recovery report, the key sheet) through blob:
+  // URLs of its own origin; Electron then asks where to save. Any other download is refused.
+  session.on('will-download', (event, item) => {
+    if (!isOwnBlob(item.getURL())) event.preventDefault();
+  });
 }
 
 export function hardenApp(app: App): void {
