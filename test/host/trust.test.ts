@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { APP_ENTRY_URL, isAppUrl, isTrustedSender } from '../../electron/host/trust.js';
 import { resolveStaticPath } from '../../electron/host/static.js';
+import { isAllowedRequest, isOwnBlob } from '../../electron/shell/security.js';
 
 describe('trusted IPC senders', () => {
   it('trusts only the top frame of app://lifeboat', () => {
@@ -44,4 +45,27 @@ describe('static path resolution', () => {
       );
     },
   );
+});
+
+describe('Electron session rules (their plain-Node halves)', () => {
+  it('lets only app:// and DevTools requests through', () => {
+    expect(isAllowedRequest('app://lifeboat/assets/index.js')).toBe(true);
+    expect(isAllowedRequest('devtools://devtools/bundled/inspector.html')).toBe(true);
+    for (const url of [
+      'https://fonts.googleapis.com/css',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'ws://127.0.0.1:1/',
+    ]) {
+      expect(isAllowedRequest(url), url).toBe(false);
+    }
+  });
+
+  it('allows downloads only of blobs the app page made', () => {
+    expect(isOwnBlob('blob:app://lifeboat/6f1c2d9e-0000-4000-8000-000000000000')).toBe(true);
+    expect(isOwnBlob('blob:https://evil.example/6f1c')).toBe(false);
+    expect(isOwnBlob('https://evil.example/report.html')).toBe(false);
+    expect(isOwnBlob('app://lifeboat/index.html')).toBe(false);
+  });
 });
