@@ -218,6 +218,14 @@ export function send(agent: PinnedAgent, url: URL, options: SendOptions): Promis
     else {
       const body = options.body;
       body.once('error', (error) => request.destroy(error));
+      // A request that ends before its body was all sent (refused, dropped, cancelled) releases
+      // the body, so a file behind it is closed now rather than at garbage collection.
+      request.once('close', () => {
+        if (!body.readableEnded) {
+          body.unpipe(request);
+          body.destroy();
+        }
+      });
       body.pipe(request);
     }
   });
