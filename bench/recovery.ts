@@ -113,7 +113,9 @@ async function takeBackup(
     });
     const result = await controller.startBackup().done;
     if (result.backupId === null || result.status !== 'Succeeded') {
-      throw new Error(`the benchmark backup ended ${result.status}`);
+      throw new Error(
+        `the benchmark backup ended ${result.status}: ${result.error?.message ?? result.components.map((c) => `${c.component} ${c.status} ${c.reason ?? ''}`).join('; ')}`,
+      );
     }
     return result.backupId;
   } finally {

@@ -209,9 +209,17 @@ class RestoreRun {
     const { source, target, signal } = this.options;
     const body = await source.open(component, artifact.name, offset, signal);
     const counted = body.pipe(this.counter(component));
-    body.once('error', (error) => counted.destroy(error));
+    // A failing backup (a damaged chunk) also breaks the upload; report the backup's error,
+    // not the rack connection it tore down.
+    let sourceError: unknown;
+    body.once('error', (error) => {
+      sourceError = error;
+      counted.destroy(error);
+    });
     try {
       await target.upload(importId, artifact, offset, counted, signal);
+    } catch (error) {
+      throw sourceError ?? error;
     } finally {
       body.destroy();
     }

@@ -30,6 +30,7 @@ import {
   openLocation,
   runRecovery,
   type RecoveryReport,
+  type RestoreProgress,
 } from '../../electron/recovery/index.js';
 import { scanForSecrets } from '../controller/secret-scan.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
@@ -199,6 +200,7 @@ describe('cloud recovery with the lifeboat command', () => {
     });
     const observer = await RackClient.connect({ ...rack, password: rack.password });
     const servedDuringHeal: string[] = [];
+    const progress: RestoreProgress[] = [];
     let report: RecoveryReport;
     try {
       report = await runRecovery({
@@ -215,6 +217,7 @@ describe('cloud recovery with the lifeboat command', () => {
         kind: 'heal',
         signal: new AbortController().signal,
         onEvent: (event) => {
+          if (event.type === 'progress') progress.push(event.progress);
           if (event.type === 'phase' && event.phase === 'restore') {
             // Another service answers a backup export while keyvault is being restored.
             void observer
@@ -234,6 +237,10 @@ describe('cloud recovery with the lifeboat command', () => {
     expect(report.kind).toBe('heal');
     expect(report.components.map((entry) => entry.component)).toEqual(['keyvault']);
     expect(servedDuringHeal).toEqual(['arm']);
+    const last = progress[progress.length - 1];
+    expect(last?.overall.bytesDone).toBe(report.components[0]?.bytes);
+    expect(last?.components).toMatchObject([{ component: 'keyvault', phase: 'committed' }]);
+    expect(progress.some((entry) => entry.current === 'keyvault')).toBe(true);
     expect(await labDigests(rack)).toEqual(digestsAtBackup);
   });
 
