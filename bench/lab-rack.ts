@@ -6,6 +6,7 @@
  *     node --import tsx bench/lab-rack.ts [--scale small|medium|large]
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { get } from 'node:https';
 import { join } from 'node:path';
@@ -22,6 +23,44 @@ export interface LabRackMeasure {
   readonly label: string;
   readonly bytes: number;
   readonly seconds: number;
+  /** CPU seconds the serving and the receiving process spent, when measured. */
+  readonly serverCpu?: number;
+  readonly clientCpu?: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function processCpu(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Times `work` and the CPU both ends spend on it. On a busy machine wall-clock rates fall with
+ * the load; bytes per CPU-second of the busier end do not, so both are printed.
+ */
+async function measured(
+  label: string,
+  serverPid: number,
+  work: () => Promise<number>,
+): Promise<LabRackMeasure> {
+  const server = processCpu(serverPid);
+  const client = process.cpuUsage();
+  const { value, seconds } = await timed(work);
+  const serverAfter = processCpu(serverPid);
+  const used = process.cpuUsage(client);
+  return {
+    label,
+    bytes: value,
+    seconds,
+    clientCpu: (used.user + used.system) / 1e6,
+    ...(server === undefined || serverAfter === undefined
+      ? {}
+      : { serverCpu: serverAfter - server }),
+  };
 }
 
 const MB = 1e6;
@@ -60,35 +99,29 @@ async function measureRack(rack: LabRack, measures: LabRackMeasure[]): Promise<v
       seconds: exports.seconds,
     });
 
-    const sequential = await timed(async () => {
-      let bytes = 0;
-      for (const exported of exports.value) {
-        for (const artifact of exported.artifacts)
-          bytes += await drain(client, exported, artifact.name);
-      }
-      return bytes;
-    });
-    measures.push({
-      label: 'stream all artifacts, one at a time, SHA-256 checked',
-      bytes: sequential.value,
-      seconds: sequential.seconds,
-    });
-
+    measures.push(
+      await measured('stream all artifacts, one at a time, SHA-256 checked', rack.pid, async () => {
+        let bytes = 0;
+        for (const exported of exports.value) {
+          for (const artifact of exported.artifacts) {
+            bytes += await drain(client, exported, artifact.name);
+          }
+        }
+        return bytes;
+      }),
+    );
     const largest = exports.value
       .flatMap((exported) => exported.artifacts.map((artifact) => ({ exported, artifact })))
       .sort((a, b) => b.artifact.size - a.artifact.size)[0];
     if (largest !== undefined) {
-      const parallel = await timed(async () => {
-        const counts = await Promise.all(
-          [0, 1, 2, 3].map(() => drain(client, largest.exported, largest.artifact.name)),
-        );
-        return counts.reduce((sum, count) => sum + count, 0);
-      });
-      measures.push({
-        label: `stream ${largest.artifact.name} x4 in parallel`,
-        bytes: parallel.value,
-        seconds: parallel.seconds,
-      });
+      measures.push(
+        await measured(`stream ${largest.artifact.name} x4 in parallel`, rack.pid, async () => {
+          const counts = await Promise.all(
+            [0, 1, 2, 3].map(() => drain(client, largest.exported, largest.artifact.name)),
+          );
+          return counts.reduce((sum, count) => sum + count, 0);
+        }),
+      );
     }
     for (const exported of exports.value) await client.deleteExport(exported.exportId);
   } finally {
@@ -140,7 +173,9 @@ async function bareHttps(rack: LabRack, bytes: number): Promise<LabRackMeasure> 
       child.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
       child.once('error', reject);
     });
-    const { value, seconds } = await timed(
+    return await measured(
+      'baseline: bare Node HTTPS, same bytes, SHA-256 checked',
+      child.pid ?? -1,
       () =>
         new Promise<number>((resolve, reject) => {
           const hash = createHash('sha256');
@@ -154,11 +189,6 @@ async function bareHttps(rack: LabRack, bytes: number): Promise<LabRackMeasure> 
           }).once('error', reject);
         }),
     );
-    return {
-      label: 'baseline: bare Node HTTPS, same bytes, SHA-256 checked',
-      bytes: value,
-      seconds,
-    };
   } finally {
     child.kill();
   }
@@ -195,13 +225,23 @@ export async function run(options: LabRackBenchOptions = {}): Promise<LabRackMea
 
 function printTable(scale: string, measures: readonly LabRackMeasure[]): void {
   console.log(`\n## lab-rack (${scale}; loopback HTTPS; target: streaming >= 500 MB/s)\n`);
-  console.log('| measure | MB | seconds | MB/s |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const measure of measures) {
-    const rate = measure.seconds > 0 ? measure.bytes / MB / measure.seconds : 0;
-    console.log(
-      `| ${measure.label} | ${(measure.bytes / MB).toFixed(1)} | ${measure.seconds.toFixed(2)} | ${rate.toFixed(0)} |`,
-    );
+  console.log('MB/s per CPU: bytes over the CPU seconds of the busier end (server or client),');
+  console.log('the rate with a core each and no other load.\n');
+  console.log('| measure | MB | seconds | MB/s | server CPU s | client CPU s | MB/s per CPU |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const m of measures) {
+    const rate = m.seconds > 0 ? m.bytes / MB / m.seconds : 0;
+    const busier = Math.max(m.serverCpu ?? 0, m.clientCpu ?? 0);
+    const cells = [
+      m.label,
+      (m.bytes / MB).toFixed(1),
+      m.seconds.toFixed(2),
+      rate.toFixed(0),
+      m.serverCpu?.toFixed(2) ?? '',
+      m.clientCpu?.toFixed(2) ?? '',
+      busier > 0 ? (m.bytes / MB / busier).toFixed(0) : '',
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
   }
 }
 

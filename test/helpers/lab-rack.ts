@@ -41,6 +41,8 @@ export interface LabRack {
   readonly password: Buffer;
   readonly passwordFile: string;
   readonly stateDir: string;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid: number;
   /** Runs `lab-rack <args> --state <stateDir>`; rejects on a non-zero exit unless allowFailure. */
   run(args: readonly string[], options?: { allowFailure?: boolean }): Promise<RunResult>;
   /** Replaces the injected faults (`{}` clears them). */
@@ -137,6 +139,7 @@ export async function startLabRack(options: LabRackOptions = {}): Promise<LabRac
     ...printed,
     password: Buffer.from(trimmed),
     stateDir,
+    pid: child.pid ?? -1,
     run: async (runArgs, runOptions = {}) => {
       const result = await runLabRack([...runArgs, '--state', stateDir]);
       if (result.code !== 0 && runOptions.allowFailure !== true) {
