@@ -6,6 +6,7 @@
  *
  *     npm run bench -- --only repository --size 256MiB
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -214,3 +214,25 @@ export function openEnvelope(
     });
   }
 }
+
+/** Decrypts, decompresses and checks a blob against its id: the plaintext, or why it was refused. */
+export function openBlob(
+  keys: { readonly data: Buffer; readonly chunkId: Buffer },
+  blob: Buffer,
+  id: Buffer,
+  compression: number,
+  rawLength: number,
+): { ok: true; plain: Buffer } | { ok: false; error: string } {
+  const stored = gcmOpen(keys.data, blob, blobAad(id, compression));
+  if (stored === undefined) return { ok: false, error: 'authentication failed' };
+  let plain: Buffer;
+  try {
+    plain = decompress(stored, compression);
+  } catch {
+    return { ok: false, error: 'decompression failed' };
+  }
+  if (plain.length !== rawLength || !equalBytes(chunkIdOf(keys.chunkId, plain), id)) {
+    return { ok: false, error: 'content does not match its id' };
+  }
+  return { ok: true, plain };
+}

@@ -16,6 +16,8 @@ import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from '.
 /** Files read at once: small files are dominated by round trips, so several keep every worker busy. */
 const FILES_IN_FLIGHT = 8;
 const SMALL_FILE_BYTES = 1024 * 1024;
+/** Files restored at once; each reads a few chunks ahead, so this bounds restore memory. */
+const RESTORES_IN_FLIGHT = 4;
 
 /** Runs `task` over `items` with at most `limit` at a time; the first failure stops new starts. */
 async function inParallel<T>(
@@ -220,54 +222,55 @@ async function restoreWith(
   const total = components.reduce((sum, c) => sum + c.artifacts.reduce((s, a) => s + a.size, 0), 0);
   const started = Date.now();
   let done = 0;
-  for (const component of components) {
-    for (const artifact of component.artifacts) {
-      const parts = components.length === 1 ? [artifact.name] : [component.name, artifact.name];
-      const path = targetPath(root, parts);
-      await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.lifeboat-partial`;
-      const hash = createHash('sha256');
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          done += chunk.length;
-          options.onProgress?.({
-            phase: 'restore',
-            bytesDone: done,
-            bytesTotal: total,
-            rate: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)),
-            component: component.name,
-            artifact: artifact.name,
-          });
-          callback(null, chunk);
-        },
-      });
-      const source = reader.openArtifact(
-        component.name,
-        artifact.name,
+  const jobs = components.flatMap((component) =>
+    component.artifacts.map((artifact) => ({ component, artifact })),
+  );
+  await inParallel(jobs, RESTORES_IN_FLIGHT, async ({ component, artifact }) => {
+    const parts = components.length === 1 ? [artifact.name] : [component.name, artifact.name];
+    const path = targetPath(root, parts);
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.lifeboat-partial`;
+    const hash = createHash('sha256');
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        done += chunk.length;
+        options.onProgress?.({
+          phase: 'restore',
+          bytesDone: done,
+          bytesTotal: total,
+          rate: Math.round(done / Math.max((Date.now() - started) / 1000, 0.001)),
+          component: component.name,
+          artifact: artifact.name,
+        });
+        callback(null, chunk);
+      },
+    });
+    const source = reader.openArtifact(
+      component.name,
+      artifact.name,
+      options.signal ? { signal: options.signal } : {},
+    );
+    try {
+      await pipeline(
+        source,
+        counter,
+        createWriteStream(temp),
         options.signal ? { signal: options.signal } : {},
       );
-      try {
-        await pipeline(
-          source,
-          counter,
-          createWriteStream(temp),
-          options.signal ? { signal: options.signal } : {},
+      if (hash.digest('hex') !== artifact.sha256) {
+        throw RepoErrors.create(
+          'REPO_DAMAGED',
+          `${component.name}/${artifact.name} restored with a wrong SHA-256.`,
         );
-        if (hash.digest('hex') !== artifact.sha256) {
-          throw RepoErrors.create(
-            'REPO_DAMAGED',
-            `${component.name}/${artifact.name} restored with a wrong SHA-256.`,
-          );
-        }
-        await rename(temp, path);
-        if (artifact.modified !== undefined)
-          await utimes(path, new Date(), new Date(artifact.modified));
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
       }
+      await rename(temp, path);
+      if (artifact.modified !== undefined)
+        await utimes(path, new Date(), new Date(artifact.modified));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
     }
-  }
+  });
   return manifest;
 }

@@ -4,7 +4,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EpochKeys } from './crypto.js';
+import { openBlob, type EpochKeys } from './crypto.js';
+
+/** Below this, verifying a blob on the calling thread is cheaper than a worker round trip. */
+const INLINE_BYTES = 64 * 1024;
 
 export type WorkerRequest =
   | { op: 'hash'; job: number; chunk: ArrayBuffer }
@@ -56,7 +59,10 @@ export class CryptoPool {
   private nextJob = 1;
   private failure: Error | undefined;
 
-  constructor(keys: EpochKeys, size = availableParallelism()) {
+  constructor(
+    private readonly keys: EpochKeys,
+    size = availableParallelism(),
+  ) {
     for (let i = 0; i < Math.max(1, size); i++) {
       const worker = startWorker({ data: keys.data, chunkId: keys.chunkId });
       worker.unref(); // referenced only while it has work, so an idle pool never holds a process open
@@ -133,13 +139,18 @@ export class CryptoPool {
     slot?.worker.postMessage({ op: 'drop', job } satisfies WorkerRequest);
   }
 
-  /** Decrypts, decompresses and verifies a blob; returns the plaintext or the reason it was refused. */
+  /**
+   * Decrypts, decompresses and verifies a blob; returns the plaintext or the reason it was
+   * refused. Small blobs are done on the calling thread: a round trip would cost more.
+   */
   async open(
     blob: Buffer,
     id: string,
     compression: number,
     rawLength: number,
   ): Promise<{ ok: true; plain: Buffer } | { ok: false; error: string }> {
+    if (rawLength < INLINE_BYTES)
+      return openBlob(this.keys, blob, Buffer.from(id, 'hex'), compression, rawLength);
     const job = this.nextJob++;
     const owned = Buffer.allocUnsafeSlow(blob.length);
     blob.copy(owned);

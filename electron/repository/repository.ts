@@ -56,7 +56,7 @@ import { runCheck, runVerify } from './check.js';
 import { runForget, runPrune } from './maintenance.js';
 
 /** How many chunks a reader fetches and verifies ahead of the consumer. */
-const READ_AHEAD = 8;
+const READ_AHEAD = 4;
 
 async function readKeyFiles(storage: Storage, repositoryId: string): Promise<KeyFile[]> {
   const files: KeyFile[] = [];

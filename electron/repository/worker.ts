@@ -4,15 +4,7 @@
  * `seal` (new data) or `drop` (already stored), so the bytes never travel twice.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  blobAad,
-  chunkIdOf,
-  compressChunk,
-  decompress,
-  equalBytes,
-  gcmOpen,
-  gcmSeal,
-} from './crypto.js';
+import { blobAad, chunkIdOf, compressChunk, gcmSeal, openBlob } from './crypto.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 
 interface Keys {
@@ -66,23 +58,18 @@ port.on('message', (request: WorkerRequest) => {
       held.delete(request.job);
       return;
     case 'open': {
-      const id = Buffer.from(request.id, 'hex');
-      const stored = gcmOpen(dataKey, Buffer.from(request.blob), blobAad(id, request.compression));
-      if (stored === undefined) {
-        reply({ job: request.job, ok: false, error: 'authentication failed' });
+      const result = openBlob(
+        { data: dataKey, chunkId: chunkIdKey },
+        Buffer.from(request.blob),
+        Buffer.from(request.id, 'hex'),
+        request.compression,
+        request.rawLength,
+      );
+      if (!result.ok) {
+        reply({ job: request.job, ok: false, error: result.error });
         return;
       }
-      let plain: Buffer;
-      try {
-        plain = own(decompress(stored, request.compression));
-      } catch {
-        reply({ job: request.job, ok: false, error: 'decompression failed' });
-        return;
-      }
-      if (plain.length !== request.rawLength || !equalBytes(chunkIdOf(chunkIdKey, plain), id)) {
-        reply({ job: request.job, ok: false, error: 'content does not match its id' });
-        return;
-      }
+      const plain = own(result.plain);
       reply({ job: request.job, ok: true, plain: plain.buffer as ArrayBuffer }, [
         plain.buffer as ArrayBuffer,
       ]);

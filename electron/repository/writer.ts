@@ -2,7 +2,8 @@
  * The backup writer: streams artifacts through the chunker and the crypto pool into packs,
  * then writes the index and, last, the manifest (docs/repository-format.md section 9).
  *
- * Memory is bounded: at most `inFlight` chunks (each at most the chunker's max) are between the
+ * Memory is bounded: at most `budget` chunks (each at most the chunker's max), across all artifacts
+ * being added at once, are between the
  * chunker and the pack, plus one pack being filled and one being written.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -64,6 +65,8 @@ function validName(name: string): boolean {
   return true;
 }
 const PROGRESS_EVERY_MS = 250;
+/** Results (ids, not data) an artifact may have pending before it collects them in order. */
+const MAX_QUEUED_RESULTS = 64;
 /** Below this a chunk is hashed, compressed and sealed on the calling thread. */
 const INLINE_CHUNK_BYTES = 64 * 1024;
 
@@ -84,14 +87,15 @@ export class Writer implements BackupWriter {
   private bytesDone = 0;
   private bytesStored = 0;
   private lastProgress = 0;
-  private readonly inFlight: number;
+  /** Chunks between the chunkers and the pack, across all artifacts being added at once. */
+  private readonly budget: Budget;
 
   constructor(
     private readonly ctx: WriterContext,
     private readonly options: StartBackupOptions,
   ) {
     this.gear = gearTable(ctx.keys.chunker);
-    this.inFlight = ctx.pool.size * 3;
+    this.budget = new Budget(ctx.pool.size * 3);
   }
 
   private component(name: string): ComponentState {
@@ -235,10 +239,11 @@ export class Writer implements BackupWriter {
       while (queue.length > limit) chunks.push(await (queue.shift() as Promise<[string, number]>));
     };
     const submit = async (chunk: Buffer) => {
-      const processing = this.storeChunk(chunk);
+      await this.budget.acquire();
+      const processing = this.storeChunk(chunk).finally(() => this.budget.release());
       processing.catch(() => undefined); // awaited in order by drainTo; avoid an unhandled rejection meanwhile
       queue.push(processing);
-      await drainTo(this.inFlight);
+      await drainTo(MAX_QUEUED_RESULTS);
     };
     const iterable = (
       Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
@@ -415,6 +420,27 @@ export class Writer implements BackupWriter {
   private async close(): Promise<void> {
     await this.ctx.lock.release().catch(() => undefined);
     await this.ctx.onClose();
+  }
+}
+
+/** A counting semaphore: bounds the chunks (and so the bytes) in flight for the whole backup. */
+class Budget {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) this.free++;
+    else next();
   }
 }
 
