@@ -21,7 +21,7 @@ import {
   scheduleSchema,
   type LocationInput,
 } from './config.js';
-import { requireRepositoryId } from './connections.js';
+import { openConfiguredRepository, requireRepositoryId } from './connections.js';
 import type { ControllerContext } from './context.js';
 import { ConfigErrors } from './errors.js';
 import { inspectCertificate, operatorKeyId, parseOperatorKey, type PendingKeys } from './keys.js';
@@ -214,15 +214,15 @@ export async function changeKey(
 ): Promise<BackupConfig> {
   const current = ctx.config();
   const repositoryId = requireRepositoryId(current);
-  const storage = await requireUsableLocation(ctx, {
+  await requireUsableLocation(ctx, {
     kind: current.locationKind as LocationInput['kind'],
     path: current.locationPath,
   });
-  const oldKey = keyFromVault(ctx, current);
   const key = resolveKey(ctx, pending, encryption);
   try {
-    const material = oldKey.material(repositoryId) as KeyMaterial;
-    const repo = await openRepository(storage, material);
+    // Opened with the keys this workstation holds (an operator key, or in certificate mode
+    // the current epoch's master key), so no .pfx is needed to start a new epoch.
+    const repo = await openConfiguredRepository(ctx, current);
     let rotated;
     try {
       rotated = await repo.rotateKey(key.wrapping);
@@ -253,7 +253,6 @@ export async function changeKey(
     return saved;
   } finally {
     key.wipe();
-    oldKey.wipe();
   }
 }
 

@@ -393,6 +393,13 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
         certificateThumbprint: info.thumbprint,
         keyEpoch: 1,
       });
+      // A new epoch without the .pfx: the workstation writes with the epoch key it keeps.
+      const rotated = await controller.changeKey({
+        mode: 'certificate',
+        certificate: readFileSync(join(certDir, 'cert.cer')),
+      });
+      expect(rotated.encryption?.keyEpoch).toBe(2);
+      expect(rotated.oldKeys[0]).toMatchObject({ keyEpoch: 1, neededBy: [result.backupId] });
       // A certificate with its private key is refused: only the public part belongs here.
       expect(
         (await caught(() => controller.inspectCertificate(readFileSync(join(certDir, 'cert.key')))))
