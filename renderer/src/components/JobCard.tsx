@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ErrorBody } from '../../../shared/errors.js';
 import { formatTimestamp } from '../lib/format.js';
 import { isActive, type LiveJob } from '../stores/jobs.js';
@@ -55,12 +55,18 @@ export function JobCard({
 }) {
   const job = useJobs((s) => s.jobs[jobId]);
   const dismiss = useJobs((s) => s.dismiss);
+  const load = useJobs((s) => s.load);
+  // Events may have gone by before this window listened (a reload, a job started elsewhere):
+  // ask for the job's record instead of waiting for an event that will not come.
+  useEffect(() => {
+    if (job === undefined) void load(jobId);
+  }, [job, jobId, load]);
   const { client } = useStores();
   const [cancelError, setCancelError] = useState<ErrorBody | null>(null);
   if (job === undefined) {
     return (
       <Section title={title ?? 'Job'} level={level}>
-        <p aria-busy="true">Starting…</p>
+        <p>Starting…</p>
       </Section>
     );
   }

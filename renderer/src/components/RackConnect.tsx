@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import type { RackProbe } from '../api/types.js';
 import { groupFingerprint } from '../lib/fingerprint.js';
 import { formatTimestamp } from '../lib/format.js';
@@ -18,8 +17,6 @@ export interface RackConnectProps {
   onUsername: (username: string) => void;
   password: SecretHandle;
   onPasswordPresence?: (present: boolean) => void;
-  /** Shown under the probe's facts (e.g. the drill's "not a lab rack" warning). */
-  warning?: ReactNode;
 }
 
 /**
@@ -76,7 +73,6 @@ export function RackConnect(props: RackConnectProps) {
               <dt>Lab rack</dt>
               <dd>{probe.lab === null ? 'not said' : probe.lab ? 'Yes' : 'No'}</dd>
             </dl>
-            {props.warning}
             <label className="field-inline">
               <input
                 type="checkbox"

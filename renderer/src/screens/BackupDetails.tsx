@@ -51,7 +51,7 @@ export function BackupDetails() {
         <JobCard key={id} level={3} jobId={id} />
       ))}
       {data === null ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy={detail.loading}>{detail.loading ? 'Loading…' : ''}</p>
       ) : (
         <>
           <dl className="grid">

@@ -23,7 +23,9 @@ export function DashboardScreen() {
       <MaybeError error={health.error} title="Health could not be read" />
       {locked && <VaultUnlock />}
       {data === null ? (
-        <p aria-busy="true">{health.loading ? 'Reading the rack and the location…' : ''}</p>
+        <p aria-busy={health.loading}>
+          {health.loading ? 'Reading the rack and the location…' : ''}
+        </p>
       ) : !data.configured ? (
         <Notice tone="info" title="Backup is not enabled yet">
           <p>Nothing protects this rack&apos;s infrastructure data until backup is enabled.</p>

@@ -13,7 +13,7 @@ export function PrunePanel() {
     <Section title="Prune with retention">
       <MaybeError error={prune.error} title="The prune preview failed" />
       {preview === null ? (
-        <p aria-busy="true">Working out what retention would delete…</p>
+        <p aria-busy={prune.loading}>Working out what retention would delete…</p>
       ) : (
         <>
           <DeletionList preview={preview} />

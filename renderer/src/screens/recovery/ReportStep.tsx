@@ -26,7 +26,7 @@ export function ReportStep() {
     <>
       <MaybeError error={report.error} title="The report could not be read" />
       {report.data === null ? (
-        <p aria-busy="true">Reading the report…</p>
+        <p aria-busy={report.loading}>{report.loading ? 'Reading the report…' : ''}</p>
       ) : (
         <Report report={report.data} />
       )}

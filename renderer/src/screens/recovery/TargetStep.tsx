@@ -6,10 +6,27 @@ import { RackConnect } from '../../components/RackConnect.js';
 import { useRecovery } from '../../stores/index.js';
 
 /**
- * The rack to restore into: its URL, the certificate fingerprint it presents (confirmed by the
+ * The rack to restore into (a drill brings its own): its URL, the certificate fingerprint it presents (confirmed by the
  * engineer against the rack's console, like SSH), its credentials, and the pre-flight checks.
  */
 export function TargetStep() {
+  const mode = useRecovery((state) => state.mode);
+  return mode === 'drill' ? <DrillTarget /> : <ProductionTarget />;
+}
+
+/** A drill needs no target: Lifeboat starts a lab rack of its own for it. */
+function DrillTarget() {
+  return (
+    <Notice tone="info" title="The drill brings its own lab rack">
+      <p data-testid="drill-target">
+        Lifeboat starts a lab rack on this computer, redeployed empty in recovery mode, restores the
+        backup into it, compares every digest, and stops it. No production rack is touched.
+      </p>
+    </Notice>
+  );
+}
+
+function ProductionTarget() {
   const s = useRecovery((state) => state);
   const password = useSecret();
   const [busy, setBusy] = useState(false);
@@ -25,11 +42,7 @@ export function TargetStep() {
       <RackConnect
         url={s.rackUrl}
         onUrl={s.setRackUrl}
-        urlHelp={
-          s.mode === 'drill'
-            ? 'The lab rack, redeployed in recovery mode.'
-            : 'For example https://rack-01.example:8443'
-        }
+        urlHelp="For example https://rack-01.example:8443 (the rack redeployed in recovery mode)"
         probe={s.probe}
         onProbe={() => void s.probeRack()}
         confirmed={s.fingerprintConfirmed}
@@ -37,13 +50,6 @@ export function TargetStep() {
         username={s.rackUsername}
         onUsername={s.setRackUsername}
         password={password}
-        warning={
-          s.mode === 'drill' && probe?.lab === false ? (
-            <Notice tone="warning" title="This is not a lab rack">
-              A drill restores into a lab rack only; use Cloud recovery for a production rack.
-            </Notice>
-          ) : undefined
-        }
       />
       {probe !== null && (
         <button
