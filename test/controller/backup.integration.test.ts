@@ -271,6 +271,10 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
       retentionDays: 7,
       enabled: false,
     });
+    // Wrong rack credentials are refused before anything is replaced.
+    const badRack = await caught(controller.changeRack(rackInput(Buffer.from('wrong-password'))));
+    expect(badRack.code).toBe('RACK_AUTH_FAILED');
+    expect((await controller.health()).rack?.reachable).toBe(true);
     const credentials = await controller.changeCredentials({
       username: 'rotated-user',
       password: storagePassword,
