@@ -1,8 +1,8 @@
 /**
  * The recovery drill: the same recovery, from the real external storage, into a lab rack
  * (`lab-rack redeploy --recovery`) on the engineer's own machine, to prove a backup restorable
- * without touching production. A proven drill marks the backup "proven" with the date in the
- * catalog.
+ * without touching production. A proven drill (also a resumed one) marks the backup "proven"
+ * with the date in the catalog (see recover.ts).
  */
 import type { RecoveryReport } from './report.js';
 import { runRecovery, type RunOptions } from './recover.js';
@@ -23,11 +23,9 @@ export async function drill(
   options: Omit<RunOptions, 'kind' | 'components'>,
 ): Promise<DrillResult> {
   const report = await runRecovery({ ...options, kind: 'drill' });
-  if (report.result !== 'proven') return { report, markedProven: false };
-  // A backup this profile never listed (a laptop that only ran the drill) has no row to mark;
-  // the report itself is the proof there.
   const listed = options.catalog.backups.get(report.backup.id);
-  if (listed === null) return { report, markedProven: false };
-  options.catalog.backups.markProven(report.backup.id, report.finishedAt);
-  return { report, markedProven: true };
+  return {
+    report,
+    markedProven: report.result === 'proven' && (listed?.provenByDrill ?? null) !== null,
+  };
 }

@@ -245,6 +245,7 @@ async function carryOut(
     if (proven) await returnToService(client, plan, context.kind, options.signal);
     const report = buildReport(options, context, checked, components, proven);
     await saveReport(options.home, report);
+    if (proven && context.kind === 'drill') markProven(options.catalog, report);
     journal.finish(proven ? 'succeeded' : 'failed');
     finishJob(options.catalog, jobId, {
       state: proven ? 'succeeded' : 'failed',
@@ -343,6 +344,17 @@ function buildReport(
     components,
     notRestored: notRestoredList(),
   };
+}
+
+/**
+ * A proven drill marks the backup "proven" with the date, also when the drill was resumed. A
+ * backup this profile never listed (a laptop that only ran the drill) has no row to mark; the
+ * report itself is the proof there.
+ */
+function markProven(catalog: Catalog, report: RecoveryReport): void {
+  if (catalog.backups.get(report.backup.id) !== null) {
+    catalog.backups.markProven(report.backup.id, report.finishedAt);
+  }
 }
 
 function phase(options: RunOptions, name: RecoveryPhase, message: string): void {
