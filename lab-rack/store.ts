@@ -166,11 +166,15 @@ export class RackStore {
       throw LabErrors.create('LAB_NO_RACK', `There is no lab rack in ${dir}.`);
     }
     const db = new Database(join(dir, 'rack.sqlite'));
-    db.pragma('journal_mode = WAL');
     // Commits of a large component hold the write lock for minutes; others wait rather than fail.
     db.pragma('busy_timeout = 300000');
     db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
+    if (!existed) {
+      // Only a new rack touches the schema, so opening an existing one never needs the write
+      // lock a running commit may hold (WAL mode is a property of the file from then on).
+      db.pragma('journal_mode = WAL');
+      db.exec(SCHEMA);
+    }
     const store = new RackStore(dir, db);
     if (!existed && create !== undefined) store.#create(create);
     else if (store.meta('schema') !== SCHEMA_VERSION) {
