@@ -5,6 +5,7 @@ import { Notice } from '../../components/Notice.js';
 import { SecretField, useSecret } from '../../components/Fields.js';
 import { formatBytes } from '../../lib/format.js';
 import type { DecryptionKey, VerifyResult } from '../../api/types.js';
+import { isActive } from '../../stores/jobs.js';
 import { useJobs, useRecovery } from '../../stores/index.js';
 import { Choice, TableHead } from '../../components/Choice.js';
 
@@ -75,9 +76,10 @@ function Opened() {
   const verify = useRecovery((s) => s.verify);
   const verifyJobId = useRecovery((s) => s.verifyJobId);
   const actionError = useRecovery((s) => s.actionError);
-  const result = useJobs((s) =>
-    verifyJobId === null ? null : (s.jobs[verifyJobId]?.result ?? null),
-  );
+  const verifyJob = useJobs((s) => (verifyJobId === null ? undefined : s.jobs[verifyJobId]));
+  const result = verifyJob?.result ?? null;
+  // Verify again is possible once the last verification ended, whatever its outcome.
+  const verifying = verifyJobId !== null && (verifyJob === undefined || isActive(verifyJob));
   if (opened === null) return null;
   return (
     <>
@@ -95,12 +97,7 @@ function Opened() {
           </tbody>
         </table>
       </Notice>
-      <button
-        type="button"
-        className="primary"
-        onClick={() => void verify()}
-        disabled={verifyJobId !== null && result === null}
-      >
+      <button type="button" className="primary" onClick={() => void verify()} disabled={verifying}>
         Verify backup
       </button>
       <MaybeError error={actionError} title="The verification could not start" />
