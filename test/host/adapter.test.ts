@@ -3,12 +3,13 @@
  * folder as the location, the real vault and controller, all through the one router.
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOutcome, HostEvent } from '../../shared/contract/index.js';
 import { openServices } from '../../electron/host/adapter.js';
-import { startLabRack, type LabRack } from '../../electron/host/default-setup.js';
+import { startDrillRack, startLabRack, type LabRack } from '../../electron/host/default-setup.js';
 import { createRouter, type Router } from '../../electron/host/router.js';
 import type { Services } from '../../electron/host/services.js';
 
@@ -36,6 +37,37 @@ function finished(jobId: string): Promise<HostEvent> {
       }
     });
   });
+}
+
+/** Sets the lab rack's injected faults through its own API (a self-signed loopback rack). */
+async function labFaults(url: string, username: string, password: string, faults: object) {
+  const send = (method: string, path: string, body: object, token?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${url}${path}`,
+        {
+          method,
+          rejectUnauthorized: false,
+          headers: {
+            'content-type': 'application/json',
+            ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (part: Buffer) => (text += part.toString('utf8')));
+          res.on('end', () =>
+            (res.statusCode ?? 500) < 300 ? resolve(text) : reject(new Error(`${path}: ${text}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  const { token } = JSON.parse(await send('POST', '/v1/auth/token', { username, password })) as {
+    token: string;
+  };
+  await send('PUT', '/v1/lab/faults', faults, token);
 }
 
 beforeAll(async () => {
@@ -183,6 +215,76 @@ describe('adapter over the real controller and lab rack', () => {
     await call('recovery.close', { sessionId });
     const closed = await router.call({ method: 'recovery.verify', params: { sessionId } }, ctx);
     expect(closed.ok).toBe(false);
+  }, 180_000);
+
+  it('pauses a recovery into a redeployed rack and resumes it to matching digests', async () => {
+    const program = join(import.meta.dirname, '..', '..', 'lab-rack', 'bin.ts');
+    const targetHome = await mkdtemp(join(tmpdir(), 'lifeboat-target-'));
+    const target = await startDrillRack({
+      home: targetHome,
+      program,
+      nodeArgs: ['--import', 'tsx'],
+    });
+    try {
+      const password = (await readFile(target.info.passwordFile, 'utf8')).trim();
+      const location = { kind: 'folder', path: join(home, 'storage') };
+      const found = (await call('recovery.discover', { location, credentials: null })) as {
+        sessionId: string;
+        backups: { backupId: string }[];
+      };
+      const { sessionId } = found;
+      const backupId = found.backups[0]?.backupId as string;
+      await call('recovery.open', {
+        sessionId,
+        backupId,
+        decryption: { mode: 'key', key: printedKey },
+      });
+      const rackTarget = {
+        url: target.info.url,
+        fingerprint: target.info.fingerprint,
+        username: target.info.username,
+        password,
+      };
+      const checked = (await call('recovery.preflight', { sessionId, target: rackTarget })) as {
+        ok: boolean;
+      };
+      expect(checked.ok).toBe(true);
+      // A slow rack, so the restore is still running when it is paused.
+      await labFaults(target.info.url, target.info.username, password, { latencyMs: 150 });
+      const started = (await call('recovery.run', { sessionId, components: null })) as {
+        jobId: string;
+        recoveryId: string;
+      };
+      const paused = finished(started.jobId);
+      const entry = (await call('recovery.pause', { recoveryId: started.recoveryId })) as {
+        state: string;
+      };
+      const pausedEnd = await paused;
+      expect(pausedEnd.type === 'job.finished' && pausedEnd.job.status).toBe('paused');
+      expect(['paused', 'running']).toContain(entry.state);
+      const listed = (await call('recovery.list', {})) as {
+        recoveries: { recoveryId: string; state: string }[];
+      };
+      const listedRun = listed.recoveries.find((r) => r.recoveryId === started.recoveryId);
+      expect(listedRun?.state).toBe('paused');
+
+      await labFaults(target.info.url, target.info.username, password, {});
+      const resumed = (await call('recovery.resume', {
+        recoveryId: started.recoveryId,
+        sessionId,
+      })) as { jobId: string; recoveryId: string };
+      expect(resumed.recoveryId).toBe(started.recoveryId);
+      const end = await finished(resumed.jobId);
+      expect(end.type === 'job.finished' && end.job.status).toBe('succeeded');
+      const report = (await call('recovery.report', { recoveryId: started.recoveryId })) as {
+        allDigestsMatch: boolean;
+      };
+      expect(report.allDigestsMatch).toBe(true);
+      await call('recovery.close', { sessionId });
+    } finally {
+      await target.stop();
+      await rm(targetHome, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('reports a damaged backup as a verify result naming the damaged components', async () => {
