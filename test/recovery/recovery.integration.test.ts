@@ -7,6 +7,7 @@
  * component committed twice, the drill, and the refusals (wrong key, corrupted pack, rack not in
  * recovery mode, rack two versions newer, wrong fingerprint).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -20,6 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../electron/catalog/index.js';
 import { BackupController, formatKey } from '../../electron/controller/index.js';
@@ -44,6 +46,9 @@ import {
   vaultOptions,
   type Workstation,
 } from './helpers.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const CLI = join(ROOT, 'electron', 'cli', 'bin.ts');
 
 let root: string;
 let rack: LabRack;
@@ -415,19 +420,50 @@ describe('recovery onto other hardware, and the drill', () => {
     expect(await labDigests(other)).toEqual(digestsAtBackup);
   });
 
-  it('drills the backup into a lab rack and marks it proven in the catalog', async () => {
+  it('drills into a lab rack through a laptop crash (killed mid-restore), resumes, and marks the backup proven', async () => {
     await other.run(['disaster']);
     await other.run(['redeploy', '--recovery']);
-    const result = await cli(station.home, [
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        '--home',
+        station.home,
+        '--json',
+        'recovery',
+        'drill',
+        backupId,
+        ...keyArgs(),
+        ...rackArgs(other),
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // The laptop dies once some components are committed and the next one is on its way.
+    while (Object.keys(committedImports(other)).length < 3 && child.exitCode === null) {
+      await delay(25);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(child.signalCode).toBe('SIGKILL');
+    const before = committedImports(other);
+    expect(Object.keys(before).length).toBeLessThan(RESTORE_ORDER.length);
+
+    const resumed = await cli(station.home, [
       '--json',
       'recovery',
-      'drill',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(other),
+      'resume',
+      '--key',
+      station.keyFile,
+      '--password-file',
+      other.passwordFile,
     ]);
-    expect(result.code).toBe(0);
-    expect((result.json as RecoveryReport).kind).toBe('drill');
+    expect(resumed.code).toBe(0);
+    expect(resumed.json).toMatchObject({ kind: 'drill', result: 'proven', resumes: 1 });
+    expect(committedImports(other)).toEqual(Object.fromEntries(RESTORE_ORDER.map((c) => [c, 1])));
+    expect(await labDigests(other)).toEqual(digestsAtBackup);
     const catalog = openCatalog({ home: station.home });
     try {
       expect(catalog.backups.require(backupId).provenByDrill).not.toBeNull();
