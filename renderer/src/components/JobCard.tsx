@@ -19,8 +19,12 @@ const KIND_LABELS: Record<string, string> = {
   drill: 'Recovery drill',
 };
 
+function kindLabel(job: Pick<LiveJob, 'summary'>): string {
+  return job.summary === null ? 'Job' : (KIND_LABELS[job.summary.kind] ?? job.summary.kind);
+}
+
 export function jobTitle(job: Pick<LiveJob, 'summary' | 'jobId'>): string {
-  const kind = job.summary === null ? 'Job' : (KIND_LABELS[job.summary.kind] ?? job.summary.kind);
+  const kind = kindLabel(job);
   const subject = job.summary?.subject;
   return subject ? `${kind} ${subject}` : kind;
 }
@@ -83,7 +87,7 @@ export function JobCard({
       actions={
         isActive(job) ? (
           <button type="button" className="danger" onClick={() => void cancel()}>
-            Cancel {jobTitle(job).toLowerCase()}
+            Cancel {kindLabel(job).toLowerCase()}
           </button>
         ) : (
           <button type="button" onClick={() => dismiss(jobId)}>
