@@ -347,11 +347,13 @@ describe('the browser console, end to end', () => {
       await openAndVerify('drill');
       // The drill makes its own lab rack (redeployed empty, in recovery mode): no target to pick.
       await next('Target rack');
+      await page.getByTestId('drill-target').waitFor();
       await record('drill-4-target');
       await restoreAndReport('drill', 'Start drill');
       expect(await page.getByTestId('recovery-report').locator('h3').innerText()).toMatch(
         /^Drill report/,
       );
+      await snapshot(page, 'drill-6-report', 'recovery-report');
       // The drill went into its own lab rack: the live one still holds exactly what it held.
       expect(await rackDigests()).toEqual(digestsBefore);
       await wizardButton('Start a new recovery').click();
@@ -374,7 +376,6 @@ describe('the browser console, end to end', () => {
       await openAndVerify('recovery');
       await confirmTarget('recovery');
       await restoreAndReport('recovery', 'Start recovery');
-      await snapshot(page, 'recovery-6-report', 'recovery-report');
       // Independent proof from the rack itself: its data after recovery equals its data before.
       expect(await rackDigests()).toEqual(digestsBefore);
     },
