@@ -54,14 +54,19 @@ export async function listLocks(
 ): Promise<{ name: string; modified: number; lock: LockInfo | undefined }[]> {
   const out = [];
   for (const object of await storage.list('locks/')) {
+    let bytes: Buffer;
+    try {
+      bytes = await storage.get(object.name);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'STORAGE_NOT_FOUND') continue; // released meanwhile
+      throw error;
+    }
     let lock: LockInfo | undefined;
     try {
-      const parsed = LockSchema.safeParse(
-        JSON.parse((await storage.get(object.name)).toString('utf8')),
-      );
+      const parsed = LockSchema.safeParse(JSON.parse(bytes.toString('utf8')));
       lock = parsed.success ? parsed.data : undefined;
     } catch {
-      lock = undefined; // vanished or half-visible: its owner is releasing or writing it
+      lock = undefined; // not a lock Lifeboat wrote: treated as live until it is 30 minutes old
     }
     out.push({ name: object.name, modified: object.modified, lock });
   }
