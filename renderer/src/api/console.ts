@@ -28,6 +28,15 @@ export function claimConsoleToken(): string | null {
   return stored !== null && TOKEN_SHAPE.test(stored) ? stored : null;
 }
 
+/**
+ * A refused token means this tab outlived its console (Lifeboat was restarted with a new one):
+ * forget it, so a reload asks for the new address instead of failing call after call.
+ */
+function isTokenRefusal(outcome: unknown): boolean {
+  const error = (outcome as { ok?: unknown; error?: { code?: unknown } } | null)?.error;
+  return (outcome as { ok?: unknown } | null)?.ok === false && error?.code === 'IPC_CONSOLE_TOKEN';
+}
+
 /** Builds the bridge: calls over fetch, events over one shared EventSource. */
 export function createConsoleBridge(
   token: string,
@@ -58,7 +67,11 @@ export function createConsoleBridge(
 
   return {
     transport: 'console',
-    call: (method, params) => consoleCall(origin, token, method, params),
+    async call(method, params) {
+      const outcome = await consoleCall(origin, token, method, params);
+      if (isTokenRefusal(outcome)) window.sessionStorage.removeItem(TOKEN_KEY);
+      return outcome;
+    },
     onEvent(listener) {
       listeners.add(listener);
       if (source === null) openStream();
