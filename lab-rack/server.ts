@@ -6,15 +6,7 @@
  * every refusal is an ApiError answered as `{ code, message, details? }` with its status.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -450,7 +442,9 @@ export class LabRackServer {
       artifacts: this.#store.importArtifacts(row.id).map((artifact) => {
         const received =
           row.state === 'committed' ? artifact.size : this.#received(row, artifact.name);
-        return { ...artifact, received, complete: received === artifact.size };
+        // Bytes still arriving or being verified are not complete yet.
+        const busy = this.#uploading.has(`${row.id}/${artifact.name}`);
+        return { ...artifact, received, complete: received === artifact.size && !busy };
       }),
       failure: row.failure,
     };
@@ -521,7 +515,7 @@ export class LabRackServer {
     if (outcome === 'aborted') return;
     const received = this.#received(row, name);
     if (received === part.size) {
-      const actual = hashFile(path);
+      const actual = await hashFile(path);
       if (actual !== part.sha256) {
         rmSync(path, { force: true });
         this.#store.forgetImportArtifact(row.id, name);
@@ -791,15 +785,11 @@ function receiveBody(
   });
 }
 
-function hashFile(path: string): string {
+/** Hashes a file as a stream, so verifying a large upload does not stall other calls. */
+async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(4 << 20);
-    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer))
-      hash.update(buffer.subarray(0, read));
-  } finally {
-    closeSync(fd);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
 }
