@@ -18,10 +18,8 @@ afterEach(async () => {
 
 /** The pid of a process that has exited (so it is certainly not alive). */
 function deadPid(): number {
-  return spawnSync(process.execPath, [
-    '-e',
-    'process.stdout.write(String(process.pid))',
-  ]).stdout.toString() as unknown as number;
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout.toString());
 }
 
 function lockBody(overrides: Record<string, unknown>) {
