@@ -6,9 +6,9 @@
  *     node --import tsx test/e2e/console-host.ts <profile folder> <built renderer folder>
  *
  * It prints one JSON line ({ url, rack }) once the console listens, and stops everything on
- * SIGTERM or SIGINT. It differs from start.ts only where a test must: the renderer comes from a
- * fresh build of the current source (not dist/), no browser is opened, and the scheduler is off
- * so no scheduled run can race the test's own backup.
+ * SIGTERM, SIGINT or the end of its standard input. It differs from start.ts only where a test
+ * must: the renderer comes from a fresh build of the current source (not dist/), no browser is
+ * opened, and the scheduler is off so no scheduled run can race the test's own backup.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,3 +53,7 @@ async function stop(): Promise<void> {
 }
 process.once('SIGTERM', () => void stop());
 process.once('SIGINT', () => void stop());
+// The test holds our stdin open; if it dies without stopping us, the pipe closes and we stop too,
+// so no host or lab rack outlives its test run.
+process.stdin.on('end', () => void stop());
+process.stdin.resume();

@@ -54,7 +54,7 @@ export function startConsoleHost(home: string, rendererDir: string): Promise<Con
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(REPO, 'test', 'e2e', 'console-host.ts'), home, rendererDir],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_HOME: home } },
+    { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_HOME: home } },
   );
   let out = '';
   let err = '';
