@@ -19,7 +19,8 @@ import { asLifeboatError } from '../shared/errors.js';
 import { defaultHome } from './cli/main.js';
 import { openServices } from './host/adapter.js';
 import { LAB_RACK_ENV, LabRackInfo } from './host/default-setup.js';
-import { createRouter } from './host/router.js';
+import { createRouter, loggingFailures } from './host/router.js';
+import { openLogger } from './log/index.js';
 import type { Services } from './host/services.js';
 import { bindIpc, type IpcBinding } from './shell/ipc.js';
 import { safeStorageProtector } from './shell/key-protector.js';
@@ -63,8 +64,9 @@ async function start(): Promise<void> {
   serveAppScheme(protocol, rendererDir);
   installMenu();
   const labRack = labRackFromEnv();
+  const home = defaultHome();
   services = await openServices({
-    home: defaultHome(),
+    home,
     transport: 'electron',
     version: app.getVersion(),
     labRack,
@@ -81,7 +83,8 @@ async function start(): Promise<void> {
         }),
     protector: safeStorageProtector(safeStorage, process.platform),
   });
-  binding = bindIpc(ipcMain, createRouter(services), () =>
+  const router = createRouter(services, loggingFailures(openLogger({ home, source: 'app' })));
+  binding = bindIpc(ipcMain, router, () =>
     BrowserWindow.getAllWindows().map((window) => window.webContents),
   );
   await openMainWindow(BrowserWindow, { preloadPath, devTools: !app.isPackaged });

@@ -103,3 +103,16 @@ export function createRouter(services: Services, options: RouterOptions = {}): R
     },
   };
 }
+
+/** Router options that log each refusal or failure (method, code and category only). */
+export function loggingFailures(log: {
+  warn(event: string, fields: Record<string, unknown>): void;
+  error(event: string, fields: Record<string, unknown>): void;
+}): RouterOptions {
+  return {
+    onFailure: (failure) =>
+      failure.category === 'internal'
+        ? log.error('ipc.failed', { ...failure })
+        : log.warn('ipc.refused', { ...failure }),
+  };
+}

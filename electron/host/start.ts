@@ -23,7 +23,8 @@ import { openInBrowser, systemOpener, writeLaunchPage } from './browser.js';
 import { startConsole } from './console.js';
 import { LAB_RACK_ENV, defaultLocationPath, startLabRack, type LabRack } from './default-setup.js';
 import { findElectronBinary } from './electron-binary.js';
-import { createRouter } from './router.js';
+import { openLogger } from '../log/index.js';
+import { createRouter, loggingFailures } from './router.js';
 
 /** The app's folder: the nearest one up with package.json (source and dist/ sit at different depths). */
 function appRoot(): string {
@@ -84,7 +85,7 @@ async function runConsole(home: string, rack: LabRack | null): Promise<number> {
     labRack: rack?.info ?? null,
     labRackTool: { program: join(root, 'bin', 'lab-rack.js') },
   });
-  const router = createRouter(services);
+  const router = createRouter(services, loggingFailures(openLogger({ home, source: 'console' })));
   const server = await startConsole({ router, rendererDir: join(root, 'dist', 'renderer') });
   say('');
   say(`Lifeboat console: ${server.url}`);

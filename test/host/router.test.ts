@@ -6,7 +6,7 @@ import {
   type CallOutcome,
   type HostEvent,
 } from '../../shared/contract/index.js';
-import { createRouter } from '../../electron/host/router.js';
+import { createRouter, loggingFailures } from '../../electron/host/router.js';
 import { memoryServices } from './memory-services.js';
 
 const ctx = { transport: 'electron' as const, signal: new AbortController().signal };
@@ -170,3 +170,31 @@ function propertyNames(schema: unknown): string[] {
       : [];
   return [...own, ...Object.values(record).flatMap(propertyNames)];
 }
+
+describe('router failure log', () => {
+  it('logs refusals as warnings and defects as errors, with code and method only', async () => {
+    const lines: [string, string, Record<string, unknown>][] = [];
+    const log = {
+      warn: (event: string, fields: Record<string, unknown>) => lines.push(['warn', event, fields]),
+      error: (event: string, fields: Record<string, unknown>) =>
+        lines.push(['error', event, fields]),
+    };
+    const services = memoryServices();
+    const router = createRouter(services, loggingFailures(log));
+    await router.call({ method: 'vault.unlock', params: { passphrase: '' } }, ctx);
+    services.leakOnce = true;
+    await router.call({ method: 'health.get', params: {} }, ctx);
+    expect(lines).toEqual([
+      [
+        'warn',
+        'ipc.refused',
+        { method: 'vault.unlock', code: 'IPC_INVALID_REQUEST', category: 'usage' },
+      ],
+      [
+        'error',
+        'ipc.failed',
+        { method: 'health.get', code: 'IPC_INVALID_RESPONSE', category: 'internal' },
+      ],
+    ]);
+  });
+});
