@@ -48,6 +48,12 @@ export interface PreflightOptions {
   readonly backupVersion: string;
   /** The components to restore; all of them for a full recovery. */
   readonly components: readonly ComponentId[];
+  /**
+   * The components that must hold no data (default: all of `components`). A resumed run
+   * leaves out those with an import under way: the rack may have committed one whose answer
+   * was lost, which the restore then recognises instead of refusing the rack.
+   */
+  readonly mustBeEmpty?: readonly ComponentId[] | undefined;
   /** Healing a running rack: its components are switched to recovery mode one by one, so
    * neither the rack's mode nor emptiness is required. */
   readonly heal: boolean;
@@ -176,8 +182,9 @@ function checkEmpty(rack: RackInfo, options: PreflightOptions, pass: Pass, fail:
     pass('empty', 'Healing replaces the data of the chosen components only.');
     return;
   }
+  const mustBeEmpty = options.mustBeEmpty ?? options.components;
   const holding = rack.components
-    .filter((entry) => options.components.includes(entry.id) && entry.records > 0)
+    .filter((entry) => mustBeEmpty.includes(entry.id) && entry.records > 0)
     .map((entry) => `${entry.id} (${entry.records} records)`);
   if (holding.length > 0) {
     fail(

@@ -97,7 +97,7 @@ export async function runRecovery(options: RunOptions): Promise<RecoveryReport> 
   const kind = options.kind ?? (options.components === undefined ? 'recovery' : 'heal');
   const components = inRestoreOrder(options.components ?? RESTORE_ORDER);
   const plan = planRestore(options.backup.id, options.backup.components, components);
-  const checked = await checkedClient(options, components, kind === 'heal');
+  const checked = await checkedClient(options, components, { heal: kind === 'heal' });
   const { client } = checked;
   try {
     await options.beforeRestore?.(checked.preflight);
@@ -166,18 +166,17 @@ export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryRe
   }
   const components = saved.components.map(parseComponentId);
   const plan = planRestore(options.backup.id, options.backup.components, components);
-  const unfinished = journal
-    .load()
-    .filter((entry) => entry.state !== 'committed')
-    .map((entry) => entry.component);
+  const entries = journal.load();
+  const unfinished = entries.filter((e) => e.state !== 'committed').map((e) => e.component);
+  const notStarted = entries.filter((e) => e.state === 'pending').map((e) => e.component);
   const target: RackTarget = { ...saved.rack, password: options.rackPassword };
   const runOptions: RunOptions = { ...options, target, components, kind: saved.kind };
-  // Committed components hold data now, so only the unfinished ones must still be empty.
-  const checked = await checkedClient(
-    runOptions,
-    unfinished,
-    saved.kind === 'heal' || unfinished.length === 0,
-  );
+  // Committed components hold data now, and one under way may have been committed with its
+  // answer lost: only the components not started yet must still be empty.
+  const checked = await checkedClient(runOptions, unfinished, {
+    heal: saved.kind === 'heal' || unfinished.length === 0,
+    mustBeEmpty: notStarted,
+  });
   try {
     const context = { ...saved, resumes: saved.resumes + 1 };
     await saveRunContext(options.home, context);
@@ -196,13 +195,14 @@ interface CheckedRack {
 async function checkedClient(
   options: RunOptions,
   components: readonly ComponentId[],
-  heal: boolean,
+  scope: { heal: boolean; mustBeEmpty?: readonly ComponentId[] },
 ): Promise<CheckedRack> {
   phase(options, 'preflight', `Checking the rack at ${options.target.url}.`);
   const result = await preflight(options.target, {
     backupVersion: options.backup.sourceVersion,
     components,
-    heal,
+    heal: scope.heal,
+    mustBeEmpty: scope.mustBeEmpty,
     signal: options.signal,
     retries: 0,
   });

@@ -460,7 +460,7 @@ describe('recovery onto other hardware, and the drill', () => {
       '--password-file',
       other.passwordFile,
     ]);
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stdout).toBe(0);
     expect(resumed.json).toMatchObject({ kind: 'drill', result: 'proven', resumes: 1 });
     expect(committedImports(other)).toEqual(Object.fromEntries(RESTORE_ORDER.map((c) => [c, 1])));
     expect(await labDigests(other)).toEqual(digestsAtBackup);
