@@ -29,7 +29,8 @@ export function EnableScreen() {
   const state = useEnable((s) => s);
   const defaults = useApp((s) => s.info.data?.defaults.location ?? null);
   const configured = useApp((s) => s.settings.data?.configured ?? false);
-  const known = useKnownRack();
+  const knownRack = useKnownRack();
+  const known = knownRack ?? null;
   const password = useSecret();
   const importedKey = useSecret();
   const rackPassword = useSecret();
@@ -45,10 +46,12 @@ export function EnableScreen() {
     }
   }, [defaults, stores]);
 
-  // With no rack known to main, the operator must name one.
+  // Once main has said which rack it knows (if any), default to it; with none, ask for one.
   useEffect(() => {
-    if (known === null) stores.enable.getState().setRackMode('other');
-  }, [known, stores]);
+    if (knownRack !== undefined) {
+      stores.enable.getState().setRackMode(knownRack === null ? 'other' : 'known');
+    }
+  }, [knownRack, stores]);
 
   const credentials = () =>
     state.username === '' ? null : { username: state.username, password: password.peek() };
@@ -163,11 +166,16 @@ export function EnableScreen() {
   );
 }
 
-/** How to name the rack main already knows, or null when it knows none. */
-function useKnownRack(): string | null {
+/**
+ * How to name the rack main already knows, null when it knows none, undefined until the app's
+ * info and settings have arrived.
+ */
+function useKnownRack(): string | null | undefined {
+  const loaded = useApp((s) => s.settings.data !== null && s.info.data !== null);
   const rack = useApp((s) => s.settings.data?.rack ?? null);
   const lab = useApp((s) => s.info.data?.lab ?? false);
   const labUrl = useApp((s) => s.info.data?.defaults.rackUrl ?? null);
+  if (!loaded) return undefined;
   if (rack !== null) return `The configured rack (${rack.url})`;
   if (lab) return `The lab rack of the default set-up${labUrl === null ? '' : ` (${labUrl})`}`;
   return null;
