@@ -78,16 +78,7 @@ export async function enableBackup(
   try {
     const repo = await prepareRepository(storage, key);
     const config: BackupConfigInput = {
-      locationId: locationId(location),
-      locationPath: location.path,
-      locationKind: location.kind,
-      credentialRef:
-        input.credentials === null ? null : secretIds.storageCredentials(locationId(location)),
-      repositoryId: repo.repositoryId,
-      encryption:
-        key.thumbprint === null
-          ? { mode: 'key', keyEpoch: repo.epoch }
-          : { mode: 'certificate', thumbprint: key.thumbprint },
+      ...locationFields(location, input.credentials !== null, repo, key),
       frequencyHours: schedule.frequencyHours,
       retentionDays: schedule.retentionDays,
       schedulerEnabled: schedule.enabled,
@@ -137,16 +128,7 @@ export async function changeLocation(
       ctx.catalog.config.save(
         {
           ...withoutUpdated(current),
-          locationId: locationId(location),
-          locationPath: location.path,
-          locationKind: location.kind,
-          credentialRef:
-            input.credentials === null ? null : secretIds.storageCredentials(locationId(location)),
-          repositoryId: repo.repositoryId,
-          encryption:
-            key.thumbprint === null
-              ? { mode: 'key', keyEpoch: repo.epoch }
-              : { mode: 'certificate', thumbprint: key.thumbprint },
+          ...locationFields(location, input.credentials !== null, repo, key),
         },
         { actor: ctx.actor },
       ),
@@ -254,6 +236,27 @@ export async function changeKey(
   } finally {
     key.wipe();
   }
+}
+
+/** The configuration fields that follow from a location, its repository and its key. */
+function locationFields(
+  location: LocationInput,
+  hasCredentials: boolean,
+  repo: PreparedRepository,
+  key: ResolvedKey,
+) {
+  const id = locationId(location);
+  return {
+    locationId: id,
+    locationPath: location.path,
+    locationKind: location.kind,
+    credentialRef: hasCredentials ? secretIds.storageCredentials(id) : null,
+    repositoryId: repo.repositoryId,
+    encryption:
+      key.thumbprint === null
+        ? { mode: 'key' as const, keyEpoch: repo.epoch }
+        : { mode: 'certificate' as const, thumbprint: key.thumbprint },
+  };
 }
 
 function withoutUpdated(config: BackupConfig): BackupConfigInput {

@@ -40,10 +40,6 @@ export const BackupErrors = defineErrors({
     category: 'storage',
     hint: 'Read the reason in the message and the job log; fix it and run the backup again.',
   },
-  BACKUP_KEY_INVALID: {
-    category: 'usage',
-    hint: 'An operator key is 32 bytes given as 44 base64 characters (as printed by `lifeboat key new`).',
-  },
   BACKUP_CERTIFICATE_INVALID: {
     category: 'usage',
     hint: 'Give the certificate as a .cer file (DER or PEM) holding an RSA public key.',

@@ -4,21 +4,15 @@
  * public part (.cer) whose .pfx stays offline. The repository does the wrapping; this file turns
  * operator input into key bytes and describes keys without revealing them.
  */
-import { X509Certificate, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
+import { operatorKeyId, parseOperatorKey as parseRepositoryKey } from '../repository/index.js';
 import { BackupErrors, ConfigErrors } from './errors.js';
 
-export const OPERATOR_KEY_BYTES = 32;
+export { operatorKeyId };
+
+const OPERATOR_KEY_BYTES = 32;
 const GROUP_CHARS = 4;
 const PENDING_TTL_MS = 30 * 60_000;
-
-/** The operator key id the repository writes into its key file names (format §4). */
-export function operatorKeyId(key: Buffer): string {
-  return createHash('sha256')
-    .update('lifeboat operator key id v1')
-    .update(key)
-    .digest('hex')
-    .slice(0, 16);
-}
 
 /** The printed form: standard base64 in dash-separated groups of four, easy to read aloud. */
 export function formatKey(key: Buffer): string {
@@ -33,14 +27,13 @@ export function formatKey(key: Buffer): string {
  * spaces of the printed form. Returns the 32 key bytes; the input buffer is wiped.
  */
 export function parseOperatorKey(input: Buffer): Buffer {
-  const text = input.toString('latin1').replace(/[\s-]/g, '');
+  const compact = Buffer.from(input.toString('latin1').replace(/[\s-]/g, ''), 'latin1');
   input.fill(0);
-  const valid = /^[A-Za-z0-9+/]{43}=$/.test(text);
-  const key = valid ? Buffer.from(text, 'base64') : Buffer.alloc(0);
-  if (key.length !== OPERATOR_KEY_BYTES) {
-    throw BackupErrors.create('BACKUP_KEY_INVALID', 'The key given is not a 256-bit key.');
+  try {
+    return parseRepositoryKey(compact);
+  } finally {
+    compact.fill(0);
   }
-  return key;
 }
 
 export interface CertificateInfo {
