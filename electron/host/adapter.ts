@@ -66,10 +66,12 @@ function openStatus(vault: Vault): VaultStatusBody {
 }
 
 function lockedStatus(home: string, why: LifeboatError): VaultStatusBody {
+  // A vault the OS cannot open (or none yet, with no OS keychain) waits for a passphrase.
   const slots = inspectVault({ home }).slots;
+  const backend = slots.length === 0 || slots.includes('passphrase') ? 'passphrase' : slots[0];
   return {
-    backend: slots.includes('passphrase') ? 'passphrase-file' : BACKENDS[slots[0] ?? 'passphrase'],
-    strength: slots.includes('passphrase') ? 'passphrase' : 'os-protected',
+    backend: BACKENDS[backend ?? 'passphrase'],
+    strength: backend === 'passphrase' ? 'passphrase' : 'os-protected',
     reason: `${why.message} ${why.hint}`,
     locked: true,
     items: [],
