@@ -275,21 +275,24 @@ async function readPack(
     damage.note(name, 'corrupt', error.message, usersOfAll);
   }
   const pool = repo.poolFor(info.epoch);
-  const results = await Promise.all(
-    blobs.map(async ([id, location]) => {
+  // A few blobs at a time keeps every worker busy without holding a whole pack's plaintext.
+  let next = 0;
+  const lane = async () => {
+    while (next < blobs.length) {
+      const [id, location] = blobs[next++] as Located;
       const blob = bytes.subarray(location.offset, location.offset + location.length);
-      return { id, result: await pool.open(blob, id, location.compression, location.rawLength) };
-    }),
-  );
-  for (const { id, result } of results) {
-    if (!result.ok)
-      damage.note(
-        name,
-        'corrupt',
-        `A chunk was refused: ${result.error}.`,
-        usage.byChunk.get(id) ?? [],
-      );
-  }
+      const result = await pool.open(blob, id, location.compression, location.rawLength);
+      if (!result.ok) {
+        damage.note(
+          name,
+          'corrupt',
+          `A chunk was refused: ${result.error}.`,
+          usage.byChunk.get(id) ?? [],
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
   return blobs.length;
 }
 
