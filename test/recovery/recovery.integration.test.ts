@@ -271,6 +271,19 @@ describe('cloud recovery with the lifeboat command', () => {
       ['arm', 'ca', 'crp', 'deployment', 'federation', 'identity', 'nrp', 'srp'].sort(),
     );
 
+    // Another laptop starting afresh is refused: the rack is no longer empty.
+    const afresh = await cli(laptop('laptop-second'), [
+      '--json',
+      'recovery',
+      'run',
+      backupId,
+      ...keyArgs(),
+      ...rackArgs(rack),
+    ]);
+    expect(afresh.code).toBe(8);
+    expect(errorOf(afresh.json).code).toBe('RECOVERY_RACK_NOT_EMPTY');
+    expect(errorOf(afresh.json).message).toContain('deployment (');
+
     const resumed = await cli(home, [
       '--json',
       'recovery',
