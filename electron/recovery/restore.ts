@@ -88,8 +88,6 @@ export interface ExecuteOptions {
 export interface ExecuteResult {
   readonly journal: JournalComponent[];
   readonly timings: Map<ComponentId, ComponentTiming>;
-  /** How many commits this run made (a resumed run never repeats an earlier one). */
-  readonly commitsThisRun: ComponentId[];
 }
 
 /** Runs the plan to the end from wherever the journal stands. */
@@ -101,13 +99,12 @@ export async function executeRestore(
   const run = new RestoreRun(plan, journalIn, options);
   await run.reconcile();
   await run.loop();
-  return { journal: run.journal, timings: run.timings, commitsThisRun: run.commits };
+  return { journal: run.journal, timings: run.timings };
 }
 
 class RestoreRun {
   readonly journal: JournalComponent[];
   readonly timings = new Map<ComponentId, ComponentTiming>();
-  readonly commits: ComponentId[] = [];
   private readonly meter: ProgressMeter;
   private lastEmit = 0;
 
@@ -237,7 +234,6 @@ class RestoreRun {
       this.options.signal,
     );
     this.record(transitions.committed(this.entry(component), digest));
-    this.commits.push(component);
   }
 
   /** After a drop: re-reads the rack's counts for the component being restored. */
