@@ -8,7 +8,7 @@
  * secret registered with `guard()` in the encodings a leak would take (utf8, base64, hex). A
  * line that still contains one is replaced by a `log.redacted` line naming only the event.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LifeboatError } from '../../shared/errors.js';
 
@@ -35,7 +35,11 @@ export interface LoggerOptions {
   /** Who writes: `app`, `cli`, … */
   readonly source: string;
   readonly now?: () => Date;
+  /** Daily files older than this many days are removed when a logger opens (default 30). */
+  readonly keepDays?: number;
 }
+
+const LOG_FILE = /^lifeboat-(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 const SECRET_FIELD =
   /(password|passphrase|secret|token|authorization|privatekey|operatorkey|masterkey|pfx|credential)s?$/i;
@@ -47,12 +51,22 @@ export function openLogger(options: LoggerOptions): Logger {
   const dir = join(options.home, 'logs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date());
+  removeOldFiles(dir, now(), options.keepDays ?? 30);
   const write = (line: string, at: Date): void => {
     appendFileSync(join(dir, `lifeboat-${at.toISOString().slice(0, 10)}.jsonl`), `${line}\n`, {
       mode: 0o600,
     });
   };
   return makeLogger({ source: options.source }, now, write);
+}
+
+/** Keeps the logs folder bounded: one file a day, the oldest removed. */
+function removeOldFiles(dir: string, today: Date, keepDays: number): void {
+  const cutoff = new Date(today.getTime() - keepDays * 86_400_000).toISOString().slice(0, 10);
+  for (const file of readdirSync(dir)) {
+    const day = LOG_FILE.exec(file)?.[1];
+    if (day !== undefined && day < cutoff) rmSync(join(dir, file), { force: true });
+  }
 }
 
 function makeLogger(

@@ -72,6 +72,18 @@ describe('logger', () => {
     ]);
   });
 
+  it('keeps 30 days of daily files', () => {
+    const home = mkdtempSync(join(tmpdir(), 'lifeboat-log-'));
+    for (const day of ['2026-10-01', '2026-10-27', '2026-11-19']) {
+      openLogger({ home, source: 'test', now: () => new Date(`${day}T08:00:00Z`) }).info('x');
+    }
+    openLogger({ home, source: 'test', now: () => new Date('2026-11-20T08:00:00Z') });
+    expect(readdirSync(join(home, 'logs')).sort()).toEqual([
+      'lifeboat-2026-10-27.jsonl',
+      'lifeboat-2026-11-19.jsonl',
+    ]);
+  });
+
   it('finds a secret in each encoding a leak would take', () => {
     const secret = randomBytes(32);
     for (const form of ['base64', 'hex', 'base64url'] as const) {
