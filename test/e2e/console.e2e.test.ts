@@ -395,6 +395,23 @@ describe('the browser console, end to end', () => {
     }
   }, 60_000);
 
+  it('is usable from the keyboard: skip link, screen navigation, wizard focus', async () => {
+    // A fresh load, so Tab starts from the top of the page as it does for a new window.
+    await page.reload();
+    await expect.poll(heading).toBe('Dashboard');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    // The navigation's buttons answer Enter; a wizard moves focus to its step's heading.
+    await nav().getByRole('button', { name: 'Enable backup', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(heading).toBe('Enable backup');
+    await expect
+      .poll(() => page.evaluate('document.activeElement?.closest("[data-wizard-step]") !== null'))
+      .toBe(true);
+  });
+
   it('found no serious or critical accessibility violation on any screen or step', () => {
     expect(violations).toEqual([]);
   });
