@@ -51,11 +51,14 @@ export function JobCard({
   jobId,
   title,
   level = 2,
+  onClose,
 }: {
   jobId: string;
   title?: string;
   /** 3 where the card sits inside a section with its own h2. */
   level?: 2 | 3;
+  /** Where the card was opened on demand (Activity): Close instead of Dismiss. */
+  onClose?: () => void;
 }) {
   const job = useJobs((s) => s.jobs[jobId]);
   const dismiss = useJobs((s) => s.dismiss);
@@ -90,8 +93,8 @@ export function JobCard({
             Cancel {kindLabel(job).toLowerCase()}
           </button>
         ) : (
-          <button type="button" onClick={() => dismiss(jobId)}>
-            Dismiss
+          <button type="button" onClick={onClose ?? (() => dismiss(jobId))}>
+            {onClose === undefined ? 'Dismiss' : 'Close'}
           </button>
         )
       }
@@ -120,6 +123,19 @@ export function JobCard({
         <p className="muted" aria-live="polite">
           {lastLog.message}
         </p>
+      )}
+      {job.log.length > 1 && (
+        <details>
+          <summary>Job log ({job.log.length} lines)</summary>
+          <ol className="job-log">
+            {job.log.map((entry, index) => (
+              <li key={index} data-level={entry.level}>
+                <span className="muted">{formatTimestamp(entry.at)}</span> {entry.level}:{' '}
+                {entry.message}
+              </li>
+            ))}
+          </ol>
+        </details>
       )}
       <MaybeError error={job.summary?.error ?? null} title={`${jobTitle(job)} failed`} />
       <MaybeError error={cancelError} title="The job could not be cancelled" />

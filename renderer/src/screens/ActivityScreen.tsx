@@ -1,5 +1,5 @@
-import { useEffect } from 'react';
-import { jobStatusLabel, jobTitle } from '../components/JobCard.js';
+import { useEffect, useState } from 'react';
+import { JobCard, jobStatusLabel, jobTitle } from '../components/JobCard.js';
 import { MaybeError } from '../components/ErrorNotice.js';
 import { Notice } from '../components/Notice.js';
 import { Section } from '../components/Section.js';
@@ -25,11 +25,14 @@ export function ActivityScreen() {
 
 function JobsSection() {
   const jobs = useActivity((s) => s.jobs);
+  const [open, setOpen] = useState<string | null>(null);
+  const onOpen = (jobId: string) => setOpen(jobId === open ? null : jobId);
   return (
     <Section title="Jobs">
+      {open !== null && <JobCard jobId={open} level={3} onClose={() => setOpen(null)} />}
       <MaybeError error={jobs.error} title="The job history could not be read" />
       <table aria-label="Job history">
-        <TableHead columns={['Job', 'Status', 'Started', 'Finished', 'Error']} />
+        <TableHead columns={['Job', 'Status', 'Started', 'Finished', 'Error', 'Details']} />
         <tbody>
           {(jobs.data?.items ?? []).map((job) => (
             <tr key={job.jobId}>
@@ -40,6 +43,11 @@ function JobsSection() {
               <td>{formatTimestamp(job.startedAt)}</td>
               <td>{job.finishedAt === null ? '—' : formatTimestamp(job.finishedAt)}</td>
               <td>{job.error === null ? '' : `${job.error.message} (${job.error.code})`}</td>
+              <td>
+                <button type="button" onClick={() => onOpen(job.jobId)}>
+                  Show<span className="visually-hidden"> job {job.jobId}</span>
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
