@@ -128,25 +128,28 @@ function printTable(measure: RecoveryMeasure): void {
   console.log(
     `\nrecovery: full cloud recovery of the lab rack (${measure.scale} scale), result ${report.result}`,
   );
-  console.log('| component | restored | seconds | MiB/s | digest equal |');
-  console.log('| --- | ---: | ---: | ---: | :---: |');
+  console.log('| component | restored | seconds | upload s | commit s | MiB/s | digest equal |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | :---: |');
   let bytes = 0;
   for (const entry of report.components) {
     bytes += entry.bytes;
-    const seconds =
-      entry.startedAt && entry.finishedAt
-        ? (Date.parse(entry.finishedAt) - Date.parse(entry.startedAt)) / 1000
-        : Number.NaN;
+    const seconds = secondsBetween(entry.startedAt, entry.finishedAt);
+    const upload = secondsBetween(entry.startedAt, entry.commitStartedAt);
+    const commit = secondsBetween(entry.commitStartedAt, entry.finishedAt);
     console.log(
-      `| ${entry.component} | ${(entry.bytes / MiB).toFixed(1)} MiB | ${seconds.toFixed(2)} | ${(entry.bytes / MiB / seconds).toFixed(1)} | ${entry.match ? 'yes' : 'NO'} |`,
+      `| ${entry.component} | ${(entry.bytes / MiB).toFixed(1)} MiB | ${seconds.toFixed(2)} | ${upload.toFixed(2)} | ${commit.toFixed(2)} | ${(entry.bytes / MiB / seconds).toFixed(1)} | ${entry.match ? 'yes' : 'NO'} |`,
     );
   }
   console.log(
-    `| all (pre-flight, restore, proof) | ${(bytes / MiB).toFixed(1)} MiB | ${measure.recoverySeconds.toFixed(2)} | ${(bytes / MiB / measure.recoverySeconds).toFixed(1)} | ${report.result === 'proven' ? 'yes' : 'NO'} |`,
+    `| all (pre-flight, restore, proof) | ${(bytes / MiB).toFixed(1)} MiB | ${measure.recoverySeconds.toFixed(2)} | | | ${(bytes / MiB / measure.recoverySeconds).toFixed(1)} | ${report.result === 'proven' ? 'yes' : 'NO'} |`,
   );
   console.log(
     `verify before restore (full read): ${measure.verifySeconds.toFixed(2)} s, ${(bytes / MiB / measure.verifySeconds).toFixed(1)} MiB/s; peak RSS ${(measure.maxRssBytes / MiB).toFixed(0)} MiB`,
   );
+}
+
+function secondsBetween(from: string | null, to: string | null): number {
+  return from === null || to === null ? Number.NaN : (Date.parse(to) - Date.parse(from)) / 1000;
 }
 
 if (process.argv[1] === SELF) {

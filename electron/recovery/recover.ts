@@ -282,6 +282,7 @@ async function prove(
       digestAfterRestore: after,
       match: after === planned.digestAtBackup,
       startedAt: timing?.startedAt ?? null,
+      commitStartedAt: timing?.commitStartedAt ?? null,
       finishedAt: timing?.finishedAt ?? null,
     });
   }

@@ -18,6 +18,8 @@ const ComponentResultSchema = z.object({
   digestAfterRestore: z.string().nullable(),
   match: z.boolean(),
   startedAt: z.string().nullable(),
+  /** When the rack was asked to commit; null for a component committed in an earlier run. */
+  commitStartedAt: z.string().nullable().default(null),
   finishedAt: z.string().nullable(),
 });
 
@@ -161,9 +163,7 @@ function componentTable(report: RecoveryReport): Html {
         <td class="mono">${entry.digestAfterRestore ?? 'not read'}</td>
         <td class="${entry.match ? 'ok' : 'bad'}">${entry.match ? 'equal' : 'DIFFERENT'}</td>
         <td>${formatSize(entry.bytes)}</td>
-        <td>
-          ${entry.startedAt && entry.finishedAt ? duration(entry.startedAt, entry.finishedAt) : 'earlier run'}
-        </td>
+        <td>${timeCell(entry)}</td>
       </tr>`,
   );
   return html`<table>
@@ -181,6 +181,15 @@ function componentTable(report: RecoveryReport): Html {
       ${rows}
     </tbody>
   </table>`;
+}
+
+/** The component's restore time, and how much of it the rack spent applying the data. */
+function timeCell(entry: ComponentResult): string {
+  if (entry.startedAt === null || entry.finishedAt === null) return 'earlier run';
+  const total = duration(entry.startedAt, entry.finishedAt);
+  return entry.commitStartedAt === null
+    ? total
+    : `${total} (commit ${duration(entry.commitStartedAt, entry.finishedAt)})`;
 }
 
 export function formatTime(iso: string): string {

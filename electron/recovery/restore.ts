@@ -68,6 +68,8 @@ export interface JournalStore {
 
 export interface ComponentTiming {
   startedAt: string | null;
+  /** When the rack was asked to commit (the rest is the rack applying the data). */
+  commitStartedAt: string | null;
   finishedAt: string | null;
 }
 
@@ -227,6 +229,8 @@ class RestoreRun {
   private async commit(component: ComponentId, importId: string): Promise<void> {
     const planned = this.plan.components.find((entry) => entry.component === component);
     const expected = planned?.digestAtBackup ?? '';
+    const timing = this.timings.get(component);
+    if (timing !== undefined) timing.commitStartedAt = new Date().toISOString();
     const digest = await this.options.target.commit(
       component,
       importId,
@@ -257,7 +261,11 @@ class RestoreRun {
 
   private markStarted(component: ComponentId): void {
     if (!this.timings.has(component)) {
-      this.timings.set(component, { startedAt: new Date().toISOString(), finishedAt: null });
+      this.timings.set(component, {
+        startedAt: new Date().toISOString(),
+        commitStartedAt: null,
+        finishedAt: null,
+      });
       this.meter.start(component);
       this.emit(true);
     }

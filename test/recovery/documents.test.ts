@@ -53,6 +53,7 @@ function report(overrides: Partial<RecoveryReport> = {}): RecoveryReport {
       digestAfterRestore: `sha256:${component}`,
       match: true,
       startedAt: '2026-11-25T12:00:00.000Z',
+      commitStartedAt: '2026-11-25T12:00:01.500Z',
       finishedAt: '2026-11-25T12:00:02.000Z',
     })),
     notRestored: notRestoredList(),
@@ -85,6 +86,7 @@ describe('recovery report', () => {
     }
     expect(page).toContain('field-engineer');
     expect(page).toContain('3 min 10 s');
+    expect(page).toContain('2 s (commit 500 ms)');
   });
 
   it('says which components differ when not proven', () => {
