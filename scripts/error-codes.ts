@@ -13,13 +13,13 @@ import { ERROR_CATEGORIES, registeredErrorCodes } from '../shared/errors.js';
 
 const root = new URL('..', import.meta.url).pathname;
 export const ERROR_CODES_DOC = join(root, 'docs', 'error-codes.md');
-const SEARCHED = ['shared', 'electron', 'lab-rack'];
+const SEARCHED = ['shared', 'electron', 'lab-rack', 'renderer/src'];
 
 async function* typescriptFiles(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* typescriptFiles(path);
-    else if (/\.ts$/.test(entry.name) && !/\.d\.ts$/.test(entry.name)) yield path;
+    else if (/\.tsx?$/.test(entry.name) && !/\.d\.ts$/.test(entry.name)) yield path;
   }
 }
 
