@@ -84,15 +84,18 @@ async function listFiles(root: string): Promise<FileEntry[]> {
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
 async function findParent(repo: Repository, source: BackupSource): Promise<Manifest | undefined> {
-  const candidates = (await repo.listBackups()).filter(
+  // Labels only (no decryption of every manifest); the chosen one is verified when loaded.
+  const candidates = (await repo.listBackups({ verify: false })).filter(
     (b) =>
-      b.source.id === source.id &&
-      b.source.kind === source.kind &&
-      b.epoch === repo.currentEpoch &&
-      b.verified,
+      b.source.id === source.id && b.source.kind === source.kind && b.epoch === repo.currentEpoch,
   );
   const newest = candidates[0];
-  return newest === undefined ? undefined : repo.loadManifest(newest.id);
+  if (newest === undefined) return undefined;
+  // A damaged parent only means every file is read again; the backup itself must not fail.
+  return repo.loadManifest(newest.id).catch((error: unknown) => {
+    if (RepoErrors.is(error, 'REPO_DAMAGED')) return undefined;
+    throw error;
+  });
 }
 
 /** Backs up a folder as one component; unchanged files (same size and time) are reused unread. */

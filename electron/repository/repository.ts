@@ -318,8 +318,12 @@ export class Repository {
     return keys;
   }
 
-  /** Every backup, newest first; labels of epochs this key opens are verified against the content. */
-  async listBackups(): Promise<BackupSummary[]> {
+  /**
+   * Every backup, newest first; labels of epochs this key opens are verified against the content
+   * (each manifest is decrypted). `{ verify: false }` reads labels only, like discovery.
+   */
+  async listBackups(options: { verify?: boolean } = {}): Promise<BackupSummary[]> {
+    if (options.verify === false) return listBackupsWithoutKey(this.storage);
     const refs = refsByEpoch(this.keyFiles);
     const out: BackupSummary[] = [];
     for (const object of await this.storage.list('manifests/')) {

@@ -233,3 +233,32 @@ describe('discovery and keys', () => {
     });
   });
 });
+
+describe('folder backups', () => {
+  it('reuses files with the same size and time unread, and reads changed ones', async () => {
+    const { mkdir, writeFile, utimes, readFile: read } = await import('node:fs/promises');
+    const { backupDirectory, restoreBackup } = await import('../../electron/repository/index.js');
+    const src = `${t.dir}/src`;
+    await mkdir(`${src}/sub`, { recursive: true });
+    await writeFile(`${src}/same.txt`, 'original');
+    await writeFile(`${src}/sub/changed.txt`, 'before');
+    const when = new Date('2026-11-01T10:00:00Z'); // whole seconds: utimes keeps them exactly
+    await utimes(`${src}/same.txt`, when, when);
+    const first = await backupDirectory(t.repo, src);
+    await writeFile(`${src}/same.txt`, 'ORIGINAL'); // same size; time put back: a files cache cannot tell
+    await utimes(`${src}/same.txt`, when, when);
+    await writeFile(`${src}/sub/changed.txt`, 'after, longer');
+    const second = await backupDirectory(t.repo, src);
+    expect(second.components[0]?.artifacts.map((a) => a.name).sort()).toEqual([
+      'same.txt',
+      'sub/changed.txt',
+    ]);
+    await restoreBackup(t.repo, second.id, `${t.dir}/out`);
+    expect(await read(`${t.dir}/out/same.txt`, 'utf8')).toBe('original'); // reused, not read
+    expect(await read(`${t.dir}/out/sub/changed.txt`, 'utf8')).toBe('after, longer');
+    expect(first.id).not.toBe(second.id);
+    await expect(restoreBackup(t.repo, second.id, `${t.dir}/out`)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+  });
+});
