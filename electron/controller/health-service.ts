@@ -41,7 +41,8 @@ export async function gatherHealth(
       ],
     };
   }
-  const [location, rack] = await Promise.all([probeLocation(ctx, config), probeRack(ctx, config)]);
+  const [probed, rack] = await Promise.all([probeLocation(ctx, config), probeRack(ctx, config)]);
+  const location = withLastJobFailure(ctx, probed);
   const backups = ctx.catalog.backups
     .list({ locationId: config.locationId })
     .filter((b) => b.status !== 'Deleted');
@@ -100,6 +101,30 @@ export async function gatherHealth(
       message: a.reason,
       hint: a.hint,
     })),
+  };
+}
+
+const PROBLEM_OF_CODE: Record<string, LocationProbe['problem']> = {
+  STORAGE_FULL: 'full',
+  STORAGE_ACCESS_DENIED: 'denied',
+  STORAGE_UNREACHABLE: 'unreachable',
+};
+
+/**
+ * A probe can pass while backups still fail (a quota that a small probe fits under, a share
+ * that drops under load), so the last backup job's storage failure counts too.
+ */
+function withLastJobFailure(
+  ctx: ControllerContext,
+  probed: { probe: LocationProbe; totalBytes: number | null },
+): { probe: LocationProbe; totalBytes: number | null } {
+  if (probed.probe.problem !== null) return probed;
+  const last = ctx.catalog.jobs.list({ kinds: ['backup'], limit: 1 })[0];
+  const problem = last?.state === 'failed' ? PROBLEM_OF_CODE[last.errorCode ?? ''] : undefined;
+  if (problem === undefined || last === undefined) return probed;
+  return {
+    ...probed,
+    probe: { ...probed.probe, problem, detail: `the last backup failed with ${last.errorCode}` },
   };
 }
 

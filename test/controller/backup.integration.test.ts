@@ -253,6 +253,7 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
     const result = await full.runBackup();
     expect(result.status).toBe('Failed');
     expect(result.error?.code).toBe('STORAGE_FULL');
+    expect((await full.health()).alerts.map((a) => a.code)).toContain('LOCATION_FULL');
     await full.close();
     const listed = controller.listBackups();
     expect(listed.filter((b) => b.status !== 'Failed')).toHaveLength(before);
