@@ -23,6 +23,7 @@ import {
   type DecryptionKey,
   type DiscoveredBackup,
   type OpenedBackup,
+  type RackTarget,
   type RecoveryEvent,
   type RecoveryReport,
 } from '../recovery/index.js';
@@ -78,6 +79,15 @@ async function decryptionKey(ctx: CliContext, args: ParsedArgs): Promise<Decrypt
     mode: 'pfx',
     pfx: await readSecret(ctx, pfxSource, '.pfx file'),
     password: await readSecret(ctx, stringOption(args, 'pfx-password'), '.pfx password'),
+  };
+}
+
+function rackTarget(args: ParsedArgs, password: Buffer): RackTarget {
+  return {
+    url: required(args, 'rack'),
+    fingerprint: required(args, 'fingerprint'),
+    username: required(args, 'username'),
+    password,
   };
 }
 
@@ -251,12 +261,7 @@ export const recoveryCommands: CommandGroup = {
               home: ctx.home,
               catalog,
               backup,
-              target: {
-                url: required(args, 'rack'),
-                fingerprint: required(args, 'fingerprint'),
-                username: required(args, 'username'),
-                password,
-              },
+              target: rackTarget(args, password),
               components: only,
               kind: flagOption(args, 'heal') ? 'heal' : 'recovery',
               signal: ctx.signal,
@@ -362,12 +367,7 @@ export const recoveryCommands: CommandGroup = {
               home: ctx.home,
               catalog,
               backup,
-              target: {
-                url: required(args, 'rack'),
-                fingerprint: required(args, 'fingerprint'),
-                username: required(args, 'username'),
-                password,
-              },
+              target: rackTarget(args, password),
               signal: ctx.signal,
               retries: retries(args),
               onEvent: progressPrinter(ctx),

@@ -13,14 +13,8 @@ export const RESTORE_ORDER = COMPONENT_IDS;
 
 export type ComponentId = (typeof RESTORE_ORDER)[number];
 
-/** What recovery deliberately leaves alone; the report and the UI say so. */
-export const NOT_RESTORED = [
-  'tenant virtual machines',
-  'storage accounts',
-  'blobs',
-  'network resources',
-  'value-add resource providers (restored by their own manual process)',
-] as const;
+/** What recovery deliberately leaves alone; the report, the kit and every screen say so. */
+export { NOT_RESTORED } from '../../shared/contract/index.js';
 
 export function isComponentId(value: string): value is ComponentId {
   return (RESTORE_ORDER as readonly string[]).includes(value);

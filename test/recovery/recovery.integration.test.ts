@@ -91,6 +91,24 @@ function rackArgs(target: LabRack, fingerprint = target.fingerprint): string[] {
   ];
 }
 
+/** `lifeboat --json recovery run|drill BACKUP` with the workstation's key into `target`. */
+async function restoreWith(
+  home: string,
+  command: 'run' | 'drill',
+  target: LabRack,
+  options: { fingerprint?: string; extra?: string[] } = {},
+) {
+  return await cli(home, [
+    '--json',
+    'recovery',
+    command,
+    backupId,
+    ...keyArgs(),
+    ...rackArgs(target, options.fingerprint),
+    ...(options.extra ?? []),
+  ]);
+}
+
 function errorOf(json: unknown): {
   code: string;
   message: string;
@@ -166,28 +184,14 @@ describe('cloud recovery with the lifeboat command', () => {
 
   it('refuses a rack that is not in recovery mode, and a wrong fingerprint, changing nothing', async () => {
     const home = laptop('laptop-refusals');
-    const running = await cli(home, [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(rack),
-    ]);
+    const running = await restoreWith(home, 'run', rack);
     expect(running.code).toBe(8);
     expect(errorOf(running.json).code).toBe('RECOVERY_NOT_IN_RECOVERY_MODE');
     const wrongFingerprint = rack.fingerprint.replace(
       /^../,
       rack.fingerprint.startsWith('AA') ? 'BB' : 'AA',
     );
-    const pinned = await cli(home, [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(rack, wrongFingerprint),
-    ]);
+    const pinned = await restoreWith(home, 'run', rack, { fingerprint: wrongFingerprint });
     expect(pinned.code).toBe(5);
     expect(errorOf(pinned.json).code).toBe('RACK_FINGERPRINT_CHANGED');
     expect(await labDigests(rack)).toEqual(digestsAtBackup);
@@ -254,16 +258,7 @@ describe('cloud recovery with the lifeboat command', () => {
     await rack.run(['redeploy', '--recovery']);
     await rack.setFaults({ dropUpload: { artifact: 'secrets.sql', atByte: 1000, times: 1 } });
     const home = laptop('laptop-full');
-    const interrupted = await cli(home, [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(rack),
-      '--retries',
-      '0',
-    ]);
+    const interrupted = await restoreWith(home, 'run', rack, { extra: ['--retries', '0'] });
     expect(interrupted.code).toBe(7);
     expect(errorOf(interrupted.json).code).toMatch(/^RACK_/);
     const committedBefore = committedImports(rack);
@@ -272,14 +267,7 @@ describe('cloud recovery with the lifeboat command', () => {
     );
 
     // Another laptop starting afresh is refused: the rack is no longer empty.
-    const afresh = await cli(laptop('laptop-second'), [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(rack),
-    ]);
+    const afresh = await restoreWith(laptop('laptop-second'), 'run', rack);
     expect(afresh.code).toBe(8);
     expect(errorOf(afresh.json).code).toBe('RECOVERY_RACK_NOT_EMPTY');
     expect(errorOf(afresh.json).message).toContain('deployment (');
@@ -390,14 +378,7 @@ describe('cloud recovery with the lifeboat command', () => {
   it('refuses a rack two minor versions newer than the backup, naming both versions', async () => {
     await rack.run(['disaster']);
     await rack.run(['redeploy', '--recovery', '--version', '1.6.0']);
-    const result = await cli(laptop('laptop-version'), [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(rack),
-    ]);
+    const result = await restoreWith(laptop('laptop-version'), 'run', rack);
     expect(result.code).toBe(8);
     expect(errorOf(result.json).code).toBe('RECOVERY_VERSION_INCOMPATIBLE');
     expect(errorOf(result.json).message).toContain('1.6.0');
@@ -419,14 +400,7 @@ describe('recovery onto other hardware, and the drill', () => {
     expect(other.fingerprint).not.toBe(rack.fingerprint);
     expect(other.url).not.toBe(rack.url);
     await other.run(['redeploy', '--recovery']);
-    const result = await cli(laptop('fresh-laptop'), [
-      '--json',
-      'recovery',
-      'run',
-      backupId,
-      ...keyArgs(),
-      ...rackArgs(other),
-    ]);
+    const result = await restoreWith(laptop('fresh-laptop'), 'run', other);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((result.json as RecoveryReport).result).toBe('proven');
