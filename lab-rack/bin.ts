@@ -1,7 +1,8 @@
 /**
  * The `lab-rack` command: a simulated rack to back up, recover, test, benchmark and train against.
  *
- *   lab-rack serve    --state DIR [--port N] [--host H] [--scale S] [--seed N] [--version V] [--token-ttl SEC]
+ *   lab-rack serve    --state DIR [--port N] [--host H] [--scale S] [--seed N] [--version V]
+ *                     [--token-ttl SEC] [--exit-with-stdin]
  *   lab-rack mutate   --state DIR --percent P
  *   lab-rack disaster --state DIR
  *   lab-rack redeploy --state DIR [--recovery] [--version V]
@@ -31,7 +32,7 @@ const USERNAME = 'cloudadmin';
 const USAGE = `lab-rack <subcommand> [options]
 
   serve    --state DIR [--port N] [--host 127.0.0.1] [--scale small|medium|large] [--seed N]
-           [--version V] [--token-ttl SECONDS]
+           [--version V] [--token-ttl SECONDS] [--exit-with-stdin]
   mutate   --state DIR --percent P        change P% of the data as a living rack does
   disaster --state DIR                    destroy all infrastructure data
   redeploy --state DIR [--recovery] [--version V]
@@ -48,6 +49,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   version: { type: 'string' },
   'token-ttl': { type: 'string' },
+  'exit-with-stdin': { type: 'boolean' },
   percent: { type: 'string' },
   component: { type: 'string' },
   recovery: { type: 'boolean' },
@@ -149,6 +151,11 @@ async function serve(values: Values): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (values['exit-with-stdin'] === true) {
+    // A supervising program (a test, the desktop app) that dies without stopping us closes
+    // our standard input: stop too rather than serve on as an orphan.
+    process.stdin.once('end', stop).once('close', stop).resume();
+  }
 }
 
 function withStore<T>(values: Values, act: (store: RackStore) => T): T {

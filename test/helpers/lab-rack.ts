@@ -55,10 +55,13 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function labRackProcess(args: readonly string[]): ChildProcess {
+function labRackProcess(
+  args: readonly string[],
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
 }
 
@@ -121,7 +124,10 @@ export async function startLabRack(options: LabRackOptions = {}): Promise<LabRac
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.tokenTtlSeconds !== undefined)
     args.push('--token-ttl', String(options.tokenTtlSeconds));
-  const child = labRackProcess(args);
+  // The server stops when our end of its stdin closes, so a test process killed outright
+  // leaves no orphan rack behind.
+  args.push('--exit-with-stdin');
+  const child = labRackProcess(args, 'pipe');
   running.add(child);
   const line = await firstLine(
     child,
