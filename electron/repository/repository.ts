@@ -3,6 +3,7 @@
  * writing and artifact reading. Check, forget and prune live in check.ts and maintenance.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { CommonErrors } from '../../shared/errors.js';
 import type { Storage } from '../storage/index.js';
@@ -377,7 +378,13 @@ export class Repository {
     });
     try {
       const index = await this.loadIndex(true);
-      const pool = new CryptoPool(keys);
+      let pool: CryptoPool | undefined;
+      let closed = false;
+      const startPool = () => {
+        // A chunk still in flight when the backup failed must not start workers nobody closes.
+        if (closed) throw RepoErrors.create('REPO_WRITER_CLOSED', 'The backup is closed.');
+        return (pool ??= new CryptoPool(keys));
+      };
       return new Writer(
         {
           storage: this.storage,
@@ -385,10 +392,12 @@ export class Repository {
           keys,
           known: index.blobs,
           lock,
-          pool,
+          pool: startPool,
+          workers: availableParallelism(),
           onClose: async () => {
+            closed = true;
             this.index = undefined;
-            await pool.close();
+            await pool?.close();
           },
         },
         options,

@@ -50,7 +50,9 @@ export interface WriterContext {
   /** Blobs already stored (any epoch; only this epoch's are reused). */
   readonly known: ReadonlyMap<string, BlobLocation>;
   readonly lock: RepositoryLock;
-  readonly pool: CryptoPool;
+  /** The crypto workers, started on first use (a backup that reuses every file needs none). */
+  readonly pool: () => CryptoPool;
+  readonly workers: number;
   /** Called once the writer is finished, whatever the outcome (closes the pool). */
   readonly onClose: () => Promise<void>;
 }
@@ -95,7 +97,7 @@ export class Writer implements BackupWriter {
     private readonly options: StartBackupOptions,
   ) {
     this.gear = gearTable(ctx.keys.chunker);
-    this.budget = new Budget(ctx.pool.size * 3);
+    this.budget = new Budget(ctx.workers * 3);
   }
 
   private component(name: string): ComponentState {
@@ -283,14 +285,14 @@ export class Writer implements BackupWriter {
   private async storeChunk(chunk: Buffer): Promise<[string, number]> {
     const length = chunk.length;
     if (length < INLINE_CHUNK_BYTES) return this.storeSmallChunk(chunk);
-    const { job, id } = await this.ctx.pool.hash(chunk);
+    const { job, id } = await this.ctx.pool().hash(chunk);
     if (this.isStored(id)) {
-      this.ctx.pool.drop(job);
+      this.ctx.pool().drop(job);
       return [id, length];
     }
     this.stored.add(id);
     try {
-      const { blob, compression } = await this.ctx.pool.seal(job);
+      const { blob, compression } = await this.ctx.pool().seal(job);
       await this.appendBlob(id, blob, length, compression);
     } catch (error) {
       this.stored.delete(id);
