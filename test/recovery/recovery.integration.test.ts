@@ -35,6 +35,7 @@ import {
   type RestoreProgress,
 } from '../../electron/recovery/index.js';
 import { scanForSecrets } from '../controller/secret-scan.js';
+import { LifeboatError } from '../../shared/errors.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
 import { makeCertificate } from '../repository/helpers.js';
 import {
@@ -55,6 +56,8 @@ let rack: LabRack;
 let station: Workstation;
 let backupId: string;
 let digestsAtBackup: Record<string, string>;
+/** A newer backup whose copy in `share-copy` has a damaged pack. */
+let damagedId: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lifeboat-recovery-'));
@@ -349,6 +352,7 @@ describe('cloud recovery with the lifeboat command', () => {
     const packsBefore = new Set(listPacks(station.share));
     await rack.run(['mutate', '--percent', '5']);
     const newer = await backUp(station);
+    damagedId = newer;
     const copy = join(root, 'share-copy');
     cpSync(station.share, copy, { recursive: true });
     const fresh = listPacks(copy).filter((name) => !packsBefore.has(name));
@@ -384,6 +388,41 @@ describe('cloud recovery with the lifeboat command', () => {
     expect(errorOf(result.json).message).toContain('1.6.0');
     expect(errorOf(result.json).message).toContain('1.4.0');
     expect(committedImports(rack)).toEqual({});
+  });
+
+  it('stops on a pack damaged after verification with the backup error, leaving the run resumable', async () => {
+    await rack.run(['disaster']);
+    await rack.run(['redeploy', '--recovery', '--version', '1.4.0']);
+    const home = laptop('laptop-damaged-later');
+    const catalog = openCatalog({ home });
+    const backup = await openBackup(await openLocation(join(root, 'share-copy')), damagedId, {
+      mode: 'key',
+      key: Buffer.from(formatKey(station.operatorKey)),
+    });
+    try {
+      const failure: unknown = await runRecovery({
+        home,
+        catalog,
+        backup,
+        target: {
+          url: rack.url,
+          fingerprint: rack.fingerprint,
+          username: rack.username,
+          password: rack.password,
+        },
+        signal: new AbortController().signal,
+      }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(LifeboatError);
+      expect((failure as LifeboatError).category).toBe('damaged');
+      expect((failure as LifeboatError).code).toMatch(/^REPO_/);
+      expect(catalog.journals.list({ unfinishedOnly: true })).toHaveLength(1);
+    } finally {
+      await backup.close();
+      catalog.close();
+    }
   });
 });
 
