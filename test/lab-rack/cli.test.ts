@@ -3,7 +3,8 @@
  * password kept across restarts, the subcommands beside a running server, usage errors, and the
  * OpenAPI document in docs/ matching the schemas.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,48 @@ describe('lab-rack serve', () => {
     expect(rack.fingerprint).toBe(fingerprint);
     expect(rack.password.equals(password)).toBe(true);
     expect(readFileSync(join(stateDir, 'tls', 'cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+  });
+});
+
+describe('a rack whose supervisor dies', () => {
+  it('stops by itself (serve --exit-with-stdin, as the test helper starts it)', async () => {
+    const script = join(root, 'supervisor.mts');
+    const helper = new URL('../helpers/lab-rack.ts', import.meta.url).href;
+    writeFileSync(
+      script,
+      [
+        "import { writeSync } from 'node:fs';",
+        `import { startLabRack } from ${JSON.stringify(helper)};`,
+        'const rack = await startLabRack();',
+        'writeSync(1, `${rack.pid} ${rack.stateDir}\\n`);',
+        "process.kill(process.pid, 'SIGKILL');",
+      ].join('\n'),
+    );
+    const printed = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' });
+      let out = '';
+      child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+      child.once('error', reject);
+      child.once('close', () => resolve(out));
+    });
+    const [pidText, orphanState] = printed.trim().split(' ');
+    const pid = Number(pidText);
+    expect(pid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let wait = 0; wait < 50 && alive(); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const survived = alive();
+    if (survived) process.kill(pid, 'SIGTERM');
+    if (orphanState !== undefined) rmSync(orphanState, { recursive: true, force: true });
+    expect(survived).toBe(false);
   });
 });
 
