@@ -21,6 +21,10 @@ export const RecoveryErrors = defineErrors({
     category: 'refused',
     hint: 'A full recovery only goes into an empty, freshly redeployed rack. To repair one service of a running rack, restore that component alone.',
   },
+  RECOVERY_OTHER_RACK: {
+    category: 'refused',
+    hint: "Heal a running rack only from its own backups. To restore another rack's backup, redeploy the target in recovery mode and run a full recovery.",
+  },
   RECOVERY_UNKNOWN_COMPONENT: {
     category: 'usage',
     hint: 'Use one of: deployment, identity, federation, ca, arm, crp, srp, nrp, keyvault, rbac.',

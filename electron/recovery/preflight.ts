@@ -46,6 +46,8 @@ export interface PreflightResult {
 
 export interface PreflightOptions {
   readonly backupVersion: string;
+  /** The stamp id of the rack the backup was taken from: healing must go back into it. */
+  readonly backupStampId?: string | undefined;
   /** The components to restore; all of them for a full recovery. */
   readonly components: readonly ComponentId[];
   /**
@@ -179,7 +181,21 @@ function checkMode(rack: RackInfo, options: PreflightOptions, pass: Pass, fail: 
 
 function checkEmpty(rack: RackInfo, options: PreflightOptions, pass: Pass, fail: Fail): void {
   if (options.heal) {
-    pass('empty', 'Healing replaces the data of the chosen components only.');
+    if (options.backupStampId !== undefined && options.backupStampId !== rack.stampId) {
+      fail(
+        'empty',
+        RecoveryErrors.create(
+          'RECOVERY_OTHER_RACK',
+          `Rack ${rack.stampId} is running with its own data; the backup is of rack ${options.backupStampId}.`,
+          { details: { stampId: rack.stampId, backupStampId: options.backupStampId } },
+        ),
+      );
+      return;
+    }
+    pass(
+      'empty',
+      `Healing replaces the data of the chosen components of rack ${rack.stampId} only.`,
+    );
     return;
   }
   const mustBeEmpty = options.mustBeEmpty ?? options.components;

@@ -97,7 +97,8 @@ export async function runRecovery(options: RunOptions): Promise<RecoveryReport> 
   const kind = options.kind ?? (options.components === undefined ? 'recovery' : 'heal');
   const components = inRestoreOrder(options.components ?? RESTORE_ORDER);
   const plan = planRestore(options.backup.id, options.backup.components, components);
-  const checked = await checkedClient(options, components, { heal: kind === 'heal' });
+  const heal = kind === 'heal';
+  const checked = await checkedClient(options, components, { heal, running: heal });
   const { client } = checked;
   try {
     await options.beforeRestore?.(checked.preflight);
@@ -175,6 +176,7 @@ export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryRe
   // answer lost: only the components not started yet must still be empty.
   const checked = await checkedClient(runOptions, unfinished, {
     heal: saved.kind === 'heal' || unfinished.length === 0,
+    running: saved.kind === 'heal',
     mustBeEmpty: notStarted,
   });
   try {
@@ -195,11 +197,13 @@ interface CheckedRack {
 async function checkedClient(
   options: RunOptions,
   components: readonly ComponentId[],
-  scope: { heal: boolean; mustBeEmpty?: readonly ComponentId[] },
+  scope: { heal: boolean; running?: boolean; mustBeEmpty?: readonly ComponentId[] },
 ): Promise<CheckedRack> {
   phase(options, 'preflight', `Checking the rack at ${options.target.url}.`);
   const result = await preflight(options.target, {
     backupVersion: options.backup.sourceVersion,
+    // Only a heal of a running rack is tied to its own stamp; a redeployed rack may be new.
+    backupStampId: scope.heal && scope.running ? options.backup.sourceId : undefined,
     components,
     heal: scope.heal,
     mustBeEmpty: scope.mustBeEmpty,

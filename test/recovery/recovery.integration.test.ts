@@ -435,6 +435,14 @@ describe('recovery onto other hardware, and the drill', () => {
     await other?.stop();
   });
 
+  it("refuses to heal a running rack from another rack's backup", async () => {
+    const result = await restoreWith(laptop('laptop-wrong-rack'), 'run', other, {
+      extra: ['--component', 'keyvault', '--heal'],
+    });
+    expect(result.code).toBe(8);
+    expect(errorOf(result.json).code).toBe('RECOVERY_OTHER_RACK');
+  });
+
   it('recovers into a rack with a new state folder, port and certificate, from a fresh laptop', async () => {
     expect(other.fingerprint).not.toBe(rack.fingerprint);
     expect(other.url).not.toBe(rack.url);
