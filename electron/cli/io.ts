@@ -105,14 +105,4 @@ export function reportError(ctx: CliContext, error: unknown): number {
   return ERROR_CATEGORIES[failure.category];
 }
 
-/** Formats a byte count the way operators read it (binary units). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from '../../shared/format.js';

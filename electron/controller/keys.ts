@@ -22,17 +22,12 @@ export function formatKey(key: Buffer): string {
   return groups.join('-');
 }
 
-/**
- * Reads a key as the operator gives it: 44 base64 characters, with or without the dashes and
- * spaces of the printed form. Returns the 32 key bytes; the input buffer is wiped.
- */
+/** Reads a key as the operator gives it (see the repository's parser); the input is wiped. */
 export function parseOperatorKey(input: Buffer): Buffer {
-  const compact = Buffer.from(input.toString('latin1').replace(/[\s-]/g, ''), 'latin1');
-  input.fill(0);
   try {
-    return parseRepositoryKey(compact);
+    return parseRepositoryKey(input);
   } finally {
-    compact.fill(0);
+    input.fill(0);
   }
 }
 

@@ -129,7 +129,7 @@ async function openWithKey(
 ): Promise<Repository> {
   const material: KeyMaterial =
     key.mode === 'key'
-      ? { operatorKey: operatorKeyOf(key.key) }
+      ? { operatorKey: parseOperatorKey(key.key) }
       : { pfx: key.pfx, password: key.password };
   let repository: Repository;
   try {
@@ -146,21 +146,6 @@ async function openWithKey(
     throw wrongKey(summary);
   }
   return repository;
-}
-
-const SEPARATORS = new Set([0x2d, 0x20, 0x09, 0x0a, 0x0d]);
-
-/**
- * The key as printed for the operator has dashes between groups (and may be typed with
- * spaces); the repository reads plain base64. The separator-free copy is wiped after parsing.
- */
-function operatorKeyOf(printed: Buffer): Buffer {
-  const plain = Buffer.from(printed.filter((byte) => !SEPARATORS.has(byte)));
-  try {
-    return parseOperatorKey(plain);
-  } finally {
-    plain.fill(0);
-  }
 }
 
 function wrongKey(summary: BackupSummary, cause?: unknown) {

@@ -7,7 +7,8 @@
  */
 import { NOT_RESTORED } from './components.js';
 import { html, htmlDocument } from './html.js';
-import { formatSize, formatTime } from './report.js';
+import { formatBytes } from '../../shared/format.js';
+import { formatTime } from './report.js';
 
 export interface KitBackup {
   readonly id: string;
@@ -182,7 +183,7 @@ function backupTable(kit: RecoveryKit) {
             <td>${backup.status}</td>
             <td>${backup.sourceVersion}</td>
             <td>${backup.keyReference}</td>
-            <td>${formatSize(backup.sizeBytes)}</td>
+            <td>${formatBytes(backup.sizeBytes)}</td>
             <td>${backup.provenAt ? formatTime(backup.provenAt) : 'no'}</td>
           </tr>`,
       )}

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { NOT_RESTORED, RESTORE_ORDER } from './components.js';
 import { RecoveryErrors } from './errors.js';
 import { html, htmlDocument, type Html } from './html.js';
+import { formatBytes } from '../../shared/format.js';
 
 export const REPORT_FORMAT = 'lifeboat-recovery-report/1';
 
@@ -162,7 +163,7 @@ function componentTable(report: RecoveryReport): Html {
         <td class="mono">${entry.digestAtBackup}</td>
         <td class="mono">${entry.digestAfterRestore ?? 'not read'}</td>
         <td class="${entry.match ? 'ok' : 'bad'}">${entry.match ? 'equal' : 'DIFFERENT'}</td>
-        <td>${formatSize(entry.bytes)}</td>
+        <td>${formatBytes(entry.bytes)}</td>
         <td>${timeCell(entry)}</td>
       </tr>`,
   );
@@ -208,15 +209,4 @@ function duration(fromIso: string, toIso: string): string {
   if (ms < 1000) return `${ms} ms`;
   const seconds = Math.round(ms / 1000);
   return seconds < 120 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -31,8 +31,14 @@ export function encodeOperatorKey(key: Buffer): Buffer {
 }
 
 /** Parses an operator key file's content (base64, surrounding whitespace allowed). */
+/**
+ * Reads an operator key as the operator gives it: 44 characters of standard base64, or the
+ * printed form with dashes or spaces between groups. Standard base64 has no '-', so removing
+ * separators is unambiguous; every entry point (the app, `lifeboat repo`, recovery) reads a
+ * key file the same way.
+ */
 export function parseOperatorKey(raw: Buffer): Buffer {
-  const text = raw.toString('ascii').trim();
+  const text = raw.toString('ascii').replace(/[\s-]/g, '');
   const key = Buffer.from(text, 'base64');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(text) || key.length !== KEY_BYTES) {
     throw RepoErrors.create('REPO_KEY_INVALID', 'The operator key is not 32 bytes of base64.');
