@@ -172,7 +172,7 @@ async function openAndVerify(prefix: string): Promise<void> {
   await page.getByRole('button', { name: 'Discover backups' }).click();
   await expect
     .poll(() => page.getByTestId('discovered-count').innerText(), { timeout: 60_000 })
-    .toMatch(/^Found 1 backups at /);
+    .toMatch(/^Found 1 backup at /);
   await record(`${prefix}-1-location`);
 
   await next('Backup');

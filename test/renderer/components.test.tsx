@@ -132,7 +132,7 @@ describe('DeletionList', () => {
         }}
       />,
     );
-    expect(html).toContain('1 backups would be deleted');
+    expect(html).toContain('1 backup would be deleted');
     expect(html).toContain('freeing about 2.00 KiB');
     expect(html).toContain('The newest Succeeded backup (b-9) is always kept.');
     expect(html).toContain('<td class="mono">b-1</td>');

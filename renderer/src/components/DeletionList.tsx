@@ -1,5 +1,5 @@
 import type { PrunePreview } from '../api/types.js';
-import { formatBytes, formatTimestamp } from '../lib/format.js';
+import { countOf, formatBytes, formatTimestamp } from '../lib/format.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TableHead } from './Choice.js';
 
@@ -18,8 +18,8 @@ export function DeletionList({ preview }: { preview: PrunePreview }) {
   return (
     <>
       <p role="status">
-        With {preview.retentionDays} days of retention, {preview.wouldDelete.length} backups would
-        be deleted
+        With {preview.retentionDays} days of retention,{' '}
+        {countOf(preview.wouldDelete.length, 'backup')} would be deleted
         {preview.reclaimableBytes === null
           ? ''
           : `, freeing about ${formatBytes(preview.reclaimableBytes)}`}

@@ -1,5 +1,5 @@
 import type { Location, LocationTestResult } from '../api/types.js';
-import { formatBytes } from '../lib/format.js';
+import { countOf, formatBytes } from '../lib/format.js';
 import { locationProblem } from '../lib/wizard.js';
 import { MaybeError } from './ErrorNotice.js';
 import { Field } from './Fields.js';
@@ -80,8 +80,8 @@ export function LocationTestView({ test }: { test: LocationTestResult }) {
       </p>
       {test.existingRepository !== null && (
         <p>
-          A Lifeboat repository is already here ({test.existingRepository.backups} backups); they
-          will stay listed.
+          A Lifeboat repository is already here (
+          {countOf(test.existingRepository.backups, 'backup')}); they will stay listed.
         </p>
       )}
       {test.problems.map((p) => (

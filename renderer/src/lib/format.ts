@@ -72,3 +72,8 @@ export function percent(done: number, total: number): number {
   if (total <= 0) return 0;
   return Math.max(0, Math.min(100, (done / total) * 100));
 }
+
+/** "1 backup", "2 backups": counts read as operators speak them. */
+export function countOf(count: number, noun: string): string {
+  return `${count.toLocaleString('en')} ${count === 1 ? noun : `${noun}s`}`;
+}

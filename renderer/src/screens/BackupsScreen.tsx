@@ -3,7 +3,7 @@ import type { BackupSummary } from '../api/types.js';
 import { MaybeError } from '../components/ErrorNotice.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
-import { formatBytes, formatDuration, formatTimestamp } from '../lib/format.js';
+import { countOf, formatBytes, formatDuration, formatTimestamp } from '../lib/format.js';
 import { componentSummary } from '../lib/backups.js';
 import { useBackups, useStores } from '../stores/index.js';
 import { BackupDetails } from './BackupDetails.js';
@@ -92,7 +92,7 @@ export function BackupsScreen() {
       <p className="muted" aria-live="polite">
         {list.loading && list.data === null
           ? 'Reading the catalog…'
-          : `${list.data?.total ?? 0} backups`}
+          : countOf(list.data?.total ?? 0, 'backup')}
       </p>
       {items.length > 0 && (
         <VirtualTable

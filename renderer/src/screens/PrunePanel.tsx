@@ -2,6 +2,7 @@ import { DeletionList } from '../components/DeletionList.js';
 import { MaybeError } from '../components/ErrorNotice.js';
 import { Section } from '../components/Section.js';
 import { useBackups, useStores } from '../stores/index.js';
+import { countOf } from '../lib/format.js';
 
 /** The prune preview: exactly what retention would delete, confirmed before anything goes. */
 export function PrunePanel() {
@@ -24,7 +25,7 @@ export function PrunePanel() {
               disabled={preview.wouldDelete.length === 0}
               onClick={() => void stores.backups.getState().confirmPrune()}
             >
-              Delete {preview.wouldDelete.length} backups
+              Delete {countOf(preview.wouldDelete.length, 'backup')}
             </button>
             <button type="button" onClick={() => stores.backups.getState().cancelPrune()}>
               Keep everything

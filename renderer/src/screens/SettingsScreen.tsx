@@ -25,6 +25,7 @@ import { encryptionChoice } from '../stores/enable.js';
 import { attempt } from '../stores/resource.js';
 import { useApp, useStores } from '../stores/index.js';
 import { ScheduleFields } from './enable/ScheduleStep.js';
+import { countOf } from '../lib/format.js';
 
 /** Runs one settings change, shows its error, and refreshes the picture on success. */
 function useChange() {
@@ -130,7 +131,7 @@ function CurrentSettings({ settings }: { settings: Settings }) {
                 {k.certificateThumbprint === null
                   ? ''
                   : ` (certificate ${k.certificateThumbprint})`}{' '}
-                is still needed by {k.neededBy.length} backups until they age out:{' '}
+                is still needed by {countOf(k.neededBy.length, 'backup')} until they age out:{' '}
                 {k.neededBy.slice(0, 5).join(', ')}
                 {k.neededBy.length > 5 ? '…' : ''}
               </li>
@@ -185,7 +186,7 @@ function ScheduleSection({ current }: { current: Schedule }) {
             disabled={change.busy}
           >
             {preview.wouldDelete.length > 0
-              ? `Apply and delete ${preview.wouldDelete.length} backups`
+              ? `Apply and delete ${countOf(preview.wouldDelete.length, 'backup')}`
               : 'Apply schedule and retention'}
           </button>
         </>

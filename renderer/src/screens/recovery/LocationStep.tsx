@@ -5,6 +5,7 @@ import { Field, SecretField, useSecret } from '../../components/Fields.js';
 import { LocationFields } from '../../components/LocationFields.js';
 import { locationProblem } from '../../lib/wizard.js';
 import { useRecovery } from '../../stores/index.js';
+import { countOf } from '../../lib/format.js';
 
 /**
  * Where the backups are and how to reach them; also whether this is a real recovery or a drill
@@ -60,7 +61,7 @@ export function LocationStep() {
       <MaybeError error={s.discovery.error} title="No backups could be read there" />
       {s.discovery.data !== null && (
         <p role="status" data-testid="discovered-count">
-          Found {s.discovery.data.backups.length} backups at {s.discovery.data.location}.
+          Found {countOf(s.discovery.data.backups.length, 'backup')} at {s.discovery.data.location}.
         </p>
       )}
     </>
