@@ -13,7 +13,7 @@ import { RunningJobs } from './RunningJobs.js';
 const COLUMNS: readonly Column<BackupSummary>[] = [
   {
     header: 'Backup id',
-    width: 'minmax(14rem, 2fr)',
+    width: 'minmax(8rem, 2fr)',
     cell: (b) => (
       <span className="mono" title={b.backupId}>
         {b.backupId}
@@ -23,11 +23,15 @@ const COLUMNS: readonly Column<BackupSummary>[] = [
   { header: 'Created', width: '10.5rem', cell: (b) => formatTimestamp(b.createdAt) },
   {
     header: 'Duration',
-    width: '7rem',
+    width: '5.5rem',
     cell: (b) => (b.durationSeconds === null ? '—' : formatDuration(b.durationSeconds)),
   },
-  { header: 'Status', width: '11rem', cell: (b) => <StatusBadge status={b.status} /> },
-  { header: 'Components', width: 'minmax(7rem, 1fr)', cell: (b) => componentSummary(b.components) },
+  { header: 'Status', width: '10rem', cell: (b) => <StatusBadge status={b.status} /> },
+  {
+    header: 'Components',
+    width: 'minmax(8.5rem, 1fr)',
+    cell: (b) => componentSummary(b.components),
+  },
   {
     header: 'Size',
     width: '6.5rem',
@@ -35,7 +39,7 @@ const COLUMNS: readonly Column<BackupSummary>[] = [
   },
   {
     header: 'Key',
-    width: '5.5rem',
+    width: '6rem',
     cell: (b) =>
       b.keyEpoch !== null
         ? `epoch ${b.keyEpoch}`
