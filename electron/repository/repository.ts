@@ -32,9 +32,11 @@ import {
   readManifestLabel,
   type ManifestLabel,
 } from './manifest.js';
+import { PackReaders } from './pack-readers.js';
 import { CryptoPool } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
+  ArtifactRecord,
   BackupSummary,
   CheckOptions,
   CheckReport,
@@ -458,6 +460,7 @@ export class Repository {
     index: LoadedIndex,
     pool: CryptoPool,
     signal: AbortSignal | undefined,
+    packs?: PackReaders,
   ): AsyncGenerator<Buffer> {
     let first = 0;
     let skip = offset;
@@ -470,7 +473,12 @@ export class Repository {
     try {
       while (next < chunks.length || window.length > 0) {
         while (next < chunks.length && window.length < READ_AHEAD) {
-          const fetching = this.readChunk(chunks[next++] as readonly [string, number], index, pool);
+          const fetching = this.readChunk(
+            chunks[next++] as readonly [string, number],
+            index,
+            pool,
+            packs,
+          );
           fetching.catch(() => undefined); // awaited below, in order
           window.push(fetching);
         }
@@ -489,6 +497,7 @@ export class Repository {
     chunk: readonly [string, number],
     index: LoadedIndex,
     pool: CryptoPool,
+    packs?: PackReaders,
   ): Promise<Buffer> {
     const [id, rawLength] = chunk;
     const location = index.blobs.get(id);
@@ -502,16 +511,18 @@ export class Repository {
       );
     }
     const object = packObjectName(location.pack);
-    const blob = await this.storage
-      .get(object, { offset: location.offset, length: location.length })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'STORAGE_NOT_FOUND') {
-          throw RepoErrors.create('REPO_DATA_MISSING', `Pack ${object} is missing.`, {
-            details: { object },
-          });
-        }
-        throw error;
-      });
+    const blob = await (
+      packs !== undefined
+        ? packs.read(object, location.offset, location.length)
+        : this.storage.get(object, { offset: location.offset, length: location.length })
+    ).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'STORAGE_NOT_FOUND') {
+        throw RepoErrors.create('REPO_DATA_MISSING', `Pack ${object} is missing.`, {
+          details: { object },
+        });
+      }
+      throw error;
+    });
     if (blob.length !== location.length) {
       throw RepoErrors.create('REPO_DAMAGED', `Pack ${object} is truncated.`, {
         details: { object },
@@ -660,10 +671,14 @@ export class BackupReader {
     private readonly index: LoadedIndex,
     private readonly pool: CryptoPool,
     private readonly lock: RepositoryLock,
-  ) {}
+  ) {
+    this.packs = new PackReaders(repo.storage);
+  }
 
-  /** A verified plaintext stream of one artifact from `offset` (REPO_ARTIFACT_NOT_FOUND if absent). */
-  openArtifact(component: string, name: string, options: OpenArtifactOptions = {}): Readable {
+  /** Packs kept open across the artifacts read through this reader. */
+  private readonly packs: PackReaders;
+
+  private artifact(component: string, name: string): ArtifactRecord {
     if (this.closed)
       throw RepoErrors.create(
         'REPO_WRITER_CLOSED',
@@ -678,6 +693,35 @@ export class BackupReader {
         `Backup ${this.manifest.id} has no artifact ${component}/${name}.`,
       );
     }
+    return artifact;
+  }
+
+  /**
+   * A whole artifact's verified plaintext as its chunks, in order. For small artifacts only (it
+   * holds the whole artifact): it skips the stream machinery, which dominates small-file restores.
+   */
+  async readArtifact(
+    component: string,
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Buffer[]> {
+    const artifact = this.artifact(component, name);
+    const parts: Buffer[] = [];
+    for await (const part of this.repo.readChunks(
+      artifact.chunks,
+      0,
+      this.index,
+      this.pool,
+      options.signal,
+      this.packs,
+    ))
+      parts.push(part);
+    return parts;
+  }
+
+  /** A verified plaintext stream of one artifact from `offset` (REPO_ARTIFACT_NOT_FOUND if absent). */
+  openArtifact(component: string, name: string, options: OpenArtifactOptions = {}): Readable {
+    const artifact = this.artifact(component, name);
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > artifact.size) {
       throw RepoErrors.create(
@@ -686,7 +730,14 @@ export class BackupReader {
       );
     }
     return Readable.from(
-      this.repo.readChunks(artifact.chunks, offset, this.index, this.pool, options.signal),
+      this.repo.readChunks(
+        artifact.chunks,
+        offset,
+        this.index,
+        this.pool,
+        options.signal,
+        this.packs,
+      ),
       {
         objectMode: false,
         highWaterMark: 1,
@@ -698,6 +749,7 @@ export class BackupReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.packs.close();
     await this.lock.release().catch(() => undefined);
   }
 }

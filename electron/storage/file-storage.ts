@@ -23,6 +23,7 @@ import { StorageErrors, storageError } from './errors.js';
 import {
   isValidObjectName,
   type ObjectInfo,
+  type ObjectReader,
   type ProbeResult,
   type SpaceInfo,
   type Storage,
@@ -107,25 +108,24 @@ class FileStorage implements Storage {
       const handle = await open(path, constants.O_RDONLY);
       try {
         if (range === undefined) return await handle.readFile();
-        const buffer = Buffer.allocUnsafe(range.length);
-        let done = 0;
-        while (done < range.length) {
-          const { bytesRead } = await handle.read(
-            buffer,
-            done,
-            range.length - done,
-            range.offset + done,
-          );
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === range.length ? buffer : buffer.subarray(0, done);
+        return await readRange(handle, range.offset, range.length);
       } finally {
         await handle.close();
       }
     } catch (error) {
       this.fail(error, name);
     }
+  }
+
+  async openReader(name: string): Promise<ObjectReader> {
+    const handle = await open(this.path(name), constants.O_RDONLY).catch((error: unknown) =>
+      this.fail(error, name),
+    );
+    return {
+      read: (offset, length) =>
+        readRange(handle, offset, length).catch((error: unknown) => this.fail(error, name)),
+      close: () => handle.close(),
+    };
   }
 
   async put(name: string, data: Buffer | readonly Buffer[]): Promise<void> {
@@ -241,6 +241,18 @@ class FileStorage implements Storage {
  * Writes every byte. A write may be short when the disk fills (tmpfs, some network
  * filesystems); retrying the rest makes the system raise the real ENOSPC instead.
  */
+/** `length` bytes from `offset`, fewer only at the end of the file. */
+async function readRange(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
+}
+
 async function writeFully(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
   for (const part of parts) {
     let offset = 0;

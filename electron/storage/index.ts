@@ -1,5 +1,5 @@
 /** The storage layer: the object-store `Storage` interface and its filesystem backend. */
-export type { ObjectInfo, ProbeResult, SpaceInfo, Storage } from './storage.js';
+export type { ObjectInfo, ObjectReader, ProbeResult, SpaceInfo, Storage } from './storage.js';
 export { isValidObjectName } from './storage.js';
 export { openFileStorage, type FileStorageOptions } from './file-storage.js';
 export { StorageErrors, storageError } from './errors.js';

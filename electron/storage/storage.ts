@@ -26,6 +26,13 @@ export interface ProbeResult {
   readonly elapsedMs: number;
 }
 
+/** An object opened once for many ranged reads (see `Storage.openReader`). */
+export interface ObjectReader {
+  /** `length` bytes from `offset` (fewer at the end of the object). */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
 export interface Storage {
   /** What the operator named (a path or URL), for messages. Never contains a credential. */
   readonly location: string;
@@ -43,6 +50,11 @@ export interface Storage {
   freeSpace(): Promise<SpaceInfo | undefined>;
   /** Validates a location: writes a small object, reads it back, deletes it. Throws typed errors. */
   probe(): Promise<ProbeResult>;
+  /**
+   * Optional: opens an object for many ranged reads, saving an open per read (restores read
+   * many small blobs from one pack). Throws STORAGE_NOT_FOUND if absent.
+   */
+  openReader?(name: string): Promise<ObjectReader>;
   /** Removes leftovers of interrupted writes older than `olderThanMs`; returns how many. */
   sweepTemporaries(olderThanMs: number): Promise<number>;
 }
