@@ -7,6 +7,7 @@
  * longer than the parse takes.
  */
 import { z } from 'zod';
+import { COMPONENT_IDS } from '../rack-api.js';
 
 /** ISO 8601 instant in UTC, as `Date.prototype.toISOString()` writes it. */
 export const Timestamp = z.iso.datetime();
@@ -17,19 +18,8 @@ export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'not a
 export const ByteCount = z.number().int().nonnegative();
 export const Seconds = z.number().nonnegative();
 
-/** The rack's components, in the order recovery restores them (issue 5). */
-export const COMPONENTS = [
-  'deployment',
-  'identity',
-  'federation',
-  'ca',
-  'arm',
-  'crp',
-  'srp',
-  'nrp',
-  'keyvault',
-  'rbac',
-] as const;
+/** The rack's components, in the order recovery restores them: the rack API's own list. */
+export const COMPONENTS = COMPONENT_IDS;
 export const ComponentName = z.enum(COMPONENTS);
 export type ComponentName = z.infer<typeof ComponentName>;
 

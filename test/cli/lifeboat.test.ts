@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentJob } from '../../electron/controller/job-lock.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
-import { setLabFaults } from '../controller/lab-faults.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'electron', 'cli', 'bin.ts');
@@ -128,14 +127,14 @@ describe('lifeboat config, backup, key, audit and catalog', () => {
   });
 
   it('refuses a second start while a background backup runs, naming its job id', async () => {
-    await setLabFaults(rack, { latencyMs: 200 });
+    await rack.setFaults({ latencyMs: 200 });
     const started = await lifeboat(['backup', 'start', '--json']);
     expect(started.code).toBe(0);
     const jobId = json(started)['jobId'] as string;
     const second = await lifeboat(['backup', 'start', '--wait']);
     expect(second.code).toBe(4);
     expect(second.stderr).toContain(jobId);
-    await setLabFaults(rack, {});
+    await rack.setFaults({});
     const deadline = Date.now() + 60_000;
     while (currentJob(home) !== null && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
@@ -143,9 +142,9 @@ describe('lifeboat config, backup, key, audit and catalog', () => {
   });
 
   it('exits 10 on PartialSucceeded, and prunes only with --yes', async () => {
-    await setLabFaults(rack, { failComponent: { component: 'rbac', status: 503, times: 0 } });
+    await rack.setFaults({ failComponent: { component: 'rbac', status: 503, times: 0 } });
     const partial = await lifeboat(['backup', 'start', '--wait', '--json']);
-    await setLabFaults(rack, {});
+    await rack.setFaults({});
     expect(partial.code).toBe(10);
     expect(json(partial)['status']).toBe('PartialSucceeded');
     const dry = await lifeboat(['backup', 'prune', '--dry-run', '--json']);

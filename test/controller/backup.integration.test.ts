@@ -22,7 +22,6 @@ import { StorageErrors } from '../../electron/storage/index.js';
 import { LifeboatError } from '../../shared/errors.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
 import { makeCertificate } from '../repository/helpers.js';
-import { setLabFaults } from './lab-faults.js';
 import { scanForSecrets } from './secret-scan.js';
 
 const DAY = 86_400_000;
@@ -202,12 +201,12 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
   });
 
   it('cancels a running backup: nothing is listed as good', async () => {
-    await setLabFaults(rack, { latencyMs: 150 });
+    await rack.setFaults({ latencyMs: 150 });
     const run = controller.startBackup();
     await waitFor(() => events.some((e) => e.type === 'job.progress' && e.jobId === run.jobId));
     controller.cancelJob(run.jobId);
     const result = await run.done;
-    await setLabFaults(rack, {});
+    await rack.setFaults({});
     expect(result.status).toBe('Failed');
     expect(result.error?.code).toBe('CANCELLED');
     expect(controller.getJob(run.jobId).job.status).toBe('cancelled');
@@ -217,7 +216,7 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
 
   it('refuses a second concurrent start naming the running job; a failing component gives PartialSucceeded', async () => {
     const nextRun = (await controller.health()).nextRunAt;
-    await setLabFaults(rack, {
+    await rack.setFaults({
       latencyMs: 100,
       failComponent: { component: 'keyvault', status: 500, times: 0 },
     });
@@ -230,7 +229,7 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
     expect((await caught(() => other.startBackup())).message).toContain(first.jobId);
     await other.close();
     const result = await first.done;
-    await setLabFaults(rack, {});
+    await rack.setFaults({});
     expect(result.status).toBe('PartialSucceeded');
     const keyvault = result.components.find((c) => c.component === 'keyvault');
     expect(keyvault).toMatchObject({ status: 'Failed' });

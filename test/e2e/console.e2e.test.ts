@@ -25,19 +25,8 @@ import {
   type AxeViolation,
   type ConsoleHost,
 } from './harness.js';
+import { COMPONENTS } from '../../shared/contract/common.js';
 
-const COMPONENTS = [
-  'deployment',
-  'identity',
-  'federation',
-  'ca',
-  'arm',
-  'crp',
-  'srp',
-  'nrp',
-  'keyvault',
-  'rbac',
-] as const;
 /** A small lab rack backs up in well under a minute here; this bounds a stuck job. */
 const JOB_LIMIT_MS = 120_000;
 
