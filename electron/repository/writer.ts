@@ -4,7 +4,8 @@
  *
  * Memory is bounded: at most `budget` chunks (each at most the chunker's max), across all artifacts
  * being added at once, are between the
- * chunker and the pack, plus one pack being filled and one being written.
+ * chunker and the pack, plus at most two packs: one being written and one full or being filled
+ * (appendBlob waits while a full pack is queued).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/index.js';
@@ -84,6 +85,8 @@ export class Writer implements BackupWriter {
   private pendingBytes = 0;
   private readonly packs: PackRecord[] = [];
   private packWrite: Promise<void> = Promise.resolve();
+  /** Set while a full pack waits for the previous one to be written (see appendBlob). */
+  private backlog: Promise<void> | undefined;
   private state: 'open' | 'closed' | 'failed' = 'open';
   private failure: unknown;
   private bytesDone = 0;
@@ -322,6 +325,9 @@ export class Writer implements BackupWriter {
     rawLength: number,
     compression: 0 | 1,
   ): Promise<void> {
+    // While a full pack waits for the one being written, nothing is added: otherwise, with slow
+    // storage, full packs pile up (16 MiB each) and memory grows with the dataset.
+    while (this.backlog !== undefined) await this.backlog;
     this.entries.push([id, this.pendingBytes, blob.length, rawLength, compression]);
     this.blobs.push(blob);
     this.pendingBytes += blob.length;
@@ -337,6 +343,14 @@ export class Writer implements BackupWriter {
     this.entries = [];
     this.pendingBytes = 0;
     const previous = this.packWrite;
+    const backlog = previous.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.backlog = backlog;
+    void backlog.then(() => {
+      if (this.backlog === backlog) this.backlog = undefined;
+    });
     const write = previous.then(async () => {
       const record = await writePack(this.ctx.storage, this.ctx.keys, blobs, entries);
       this.packs.push(record);
