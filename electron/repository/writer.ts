@@ -2,9 +2,8 @@
  * The backup writer: streams artifacts through the chunker and the crypto pool into packs,
  * then writes the index and, last, the manifest (docs/repository-format.md section 9).
  *
- * Memory is bounded: at most `budget` chunks (each at most the chunker's max), across all artifacts
- * being added at once, are between the
- * chunker and the pack, plus at most two packs: one being written and one full or being filled
+ * Memory is bounded: at most BYTES_IN_FLIGHT chunk bytes, across all artifacts being added at
+ * once, are between the chunker and the pack, plus at most two packs: one being written and one full or being filled
  * (appendBlob waits while a full pack is queued).
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -70,6 +69,11 @@ function validName(name: string): boolean {
 const PROGRESS_EVERY_MS = 250;
 /** Results (ids, not data) an artifact may have pending before it collects them in order. */
 const MAX_QUEUED_RESULTS = 64;
+/**
+ * Chunk bytes between the chunkers and the pack, across all artifacts: enough to keep two
+ * workers busy with 4 MiB chunks, small next to the two packs (2 x 16 MiB) the writer holds.
+ */
+const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 /** Below this a chunk is hashed, compressed and sealed on the calling thread. */
 const INLINE_CHUNK_BYTES = 64 * 1024;
 
@@ -100,7 +104,7 @@ export class Writer implements BackupWriter {
     private readonly options: StartBackupOptions,
   ) {
     this.gear = gearTable(ctx.keys.chunker);
-    this.budget = new Budget(ctx.workers * 3);
+    this.budget = new Budget(BYTES_IN_FLIGHT);
   }
 
   private component(name: string): ComponentState {
@@ -244,8 +248,9 @@ export class Writer implements BackupWriter {
       while (queue.length > limit) chunks.push(await (queue.shift() as Promise<[string, number]>));
     };
     const submit = async (chunk: Buffer) => {
-      await this.budget.acquire();
-      const processing = this.storeChunk(chunk).finally(() => this.budget.release());
+      const bytes = chunk.length;
+      await this.budget.acquire(bytes);
+      const processing = this.storeChunk(chunk).finally(() => this.budget.release(bytes));
       processing.catch(() => undefined); // awaited in order by drainTo; avoid an unhandled rejection meanwhile
       queue.push(processing);
       await drainTo(MAX_QUEUED_RESULTS);
@@ -439,24 +444,33 @@ export class Writer implements BackupWriter {
   }
 }
 
-/** A counting semaphore: bounds the chunks (and so the bytes) in flight for the whole backup. */
+/**
+ * A byte semaphore: bounds the chunk bytes in flight (chunker to pack) for the whole backup.
+ * Counting bytes, not chunks, lets many small chunks overlap while few large ones do; a chunk
+ * larger than the whole budget is admitted alone. Waiters are served in order.
+ */
 class Budget {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(size: number) {
+  private readonly waiting: { bytes: number; resolve: () => void }[] = [];
+  constructor(private readonly size: number) {
     this.free = size;
   }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
+  async acquire(bytes: number): Promise<void> {
+    const need = Math.min(bytes, this.size);
+    if (this.waiting.length === 0 && this.free >= need) {
+      this.free -= need;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => this.waiting.push({ bytes: need, resolve }));
   }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next === undefined) this.free++;
-    else next();
+  release(bytes: number): void {
+    this.free += Math.min(bytes, this.size);
+    for (let next = this.waiting[0]; next !== undefined && this.free >= next.bytes;) {
+      this.waiting.shift();
+      this.free -= next.bytes;
+      next.resolve();
+      next = this.waiting[0];
+    }
   }
 }
 
