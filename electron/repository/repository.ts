@@ -3,7 +3,6 @@
  * writing and artifact reading. Check, forget and prune live in check.ts and maintenance.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { CommonErrors } from '../../shared/errors.js';
 import type { Storage } from '../storage/index.js';
@@ -395,7 +394,6 @@ export class Repository {
           known: index.blobs,
           lock,
           pool: startPool,
-          workers: availableParallelism(),
           onClose: async () => {
             closed = true;
             this.index = undefined;

@@ -52,7 +52,6 @@ export interface WriterContext {
   readonly lock: RepositoryLock;
   /** The crypto workers, started on first use (a backup that reuses every file needs none). */
   readonly pool: () => CryptoPool;
-  readonly workers: number;
   /** Called once the writer is finished, whatever the outcome (closes the pool). */
   readonly onClose: () => Promise<void>;
 }
