@@ -243,6 +243,11 @@ export function withVaultLock<T>(lock: string, fn: () => T): T {
   }
 }
 
+/**
+ * Whether the lock belongs to a dead process on this host or is older than any write takes.
+ * A lock that vanished while we looked is not stale: its holder released it, and another
+ * process may already hold a new one under the same name, which must not be removed.
+ */
 function isStaleLock(lock: string): boolean {
   try {
     const owner = JSON.parse(readFileSync(lock, 'utf8')) as { pid?: unknown; host?: unknown };
@@ -250,12 +255,12 @@ function isStaleLock(lock: string): boolean {
       return true;
     }
   } catch {
-    // Unreadable or half-written: judge by age alone.
+    // Unreadable, half-written or just released: judge by age alone.
   }
   try {
     return Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS;
   } catch {
-    return true;
+    return false;
   }
 }
 
