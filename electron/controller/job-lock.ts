@@ -54,6 +54,9 @@ export function acquireJobLock(home: string, jobId: string, kind: string): JobLo
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readHolder(path);
+    // Released between our create and our read: another process may hold a new lock by now,
+    // which must never be removed; try the create again.
+    if (holder === RELEASED) continue;
     if (holder === null && isFresh(path)) {
       // Another process created the file and has not finished writing it yet.
       throw BackupErrors.create('BACKUP_JOB_RUNNING', 'Another job is starting at this moment.');
@@ -73,17 +76,20 @@ export function acquireJobLock(home: string, jobId: string, kind: string): JobLo
 /** The running job, or null; a dead holder counts as none. */
 export function currentJob(home: string): JobLockHolder | null {
   const holder = readHolder(jobLockPath(home));
-  if (holder === null || !isAlive(holder)) return null;
+  if (holder === null || holder === RELEASED || !isAlive(holder)) return null;
   const { token: _token, ...visible } = holder;
   return visible;
 }
 
-function readHolder(path: string): z.infer<typeof holderSchema> | null {
+const RELEASED = Symbol('released');
+
+/** The holder; null for a lock that cannot be read as one; RELEASED when there is no lock. */
+function readHolder(path: string): z.infer<typeof holderSchema> | null | typeof RELEASED {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? RELEASED : null;
   }
   try {
     const parsed = holderSchema.safeParse(JSON.parse(text));
@@ -118,5 +124,6 @@ function isFresh(path: string): boolean {
 
 function releaseIfOurs(path: string, token: string): void {
   const holder = readHolder(path);
-  if (holder !== null && holder.token === token) rmSync(path, { force: true });
+  if (holder !== null && holder !== RELEASED && holder.token === token)
+    rmSync(path, { force: true });
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +58,27 @@ describe('cross-process job lock', () => {
     writeFileSync(jobLockPath(dir), '{"jobId":');
     utimesSync(jobLockPath(dir), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     acquireJobLock(dir, 'y', 'backup').release();
+  });
+
+  it('never lets two processes hold the lock together while they take and release it', async () => {
+    const dir = home();
+    const log = join(dir, 'sections.log');
+    writeFileSync(log, '');
+    const fixture = join(import.meta.dirname, 'fixtures', 'lock-contender.ts');
+    const contender = () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, log, '150'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        child.on('exit', resolve);
+      });
+    expect(await Promise.all([contender(), contender()])).toEqual([0, 0]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(600);
+    for (let i = 0; i < lines.length; i += 2) {
+      const holder = lines[i]?.replace('enter ', '');
+      // Each section is entered and left by one process before anyone else enters.
+      expect(`${lines[i]} / ${lines[i + 1]}`).toBe(`enter ${holder} / exit ${holder}`);
+    }
   });
 });
