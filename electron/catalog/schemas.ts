@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isSecretId } from '../vault/ids.js';
+import { BackupStatus as ContractBackupStatus } from '../../shared/contract/common.js';
 
 const iso = z.iso.datetime();
 const name = z.string().min(1).max(200);
@@ -24,15 +25,8 @@ const fingerprint = z
   );
 const reason = z.string().max(2000);
 
-export const BACKUP_STATUSES = [
-  'Queued',
-  'Running',
-  'Succeeded',
-  'PartialSucceeded',
-  'Failed',
-  'Skipped',
-  'Deleted',
-] as const;
+/** Azure Stack Hub's backup statuses: the contract's list, so catalog and screens agree. */
+export const BACKUP_STATUSES = ContractBackupStatus.options;
 export const COMPONENT_STATUSES = ['Queued', 'Running', 'Succeeded', 'Failed', 'Skipped'] as const;
 export const JOB_KINDS = ['backup', 'verify', 'prune', 'recovery', 'drill'] as const;
 export const JOB_STATES = [
