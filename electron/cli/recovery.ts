@@ -26,6 +26,7 @@ import {
   type RackTarget,
   type RecoveryEvent,
   type RecoveryReport,
+  type RunOptions,
 } from '../recovery/index.js';
 import { flagOption, stringOption, type CommandGroup, type ParsedArgs } from './command.js';
 import { CliErrors, formatBytes, printResult, readSecret, type CliContext } from './io.js';
@@ -131,6 +132,37 @@ async function withBackup<T>(
   } finally {
     await backup.close();
   }
+}
+
+/**
+ * What `run` and `drill` share: the rack password read once and wiped whatever happens, the
+ * catalog and the backup opened for the restore, progress on standard error, the whole backup
+ * read before the rack is written, then the report printed and its exit code returned.
+ */
+async function restoreIntoRack(
+  ctx: CliContext,
+  args: ParsedArgs,
+  backupId: string,
+  key: DecryptionKey,
+  restore: (options: Omit<RunOptions, 'kind' | 'components'>) => Promise<RecoveryReport>,
+): Promise<number> {
+  const password = await readSecret(ctx, stringOption(args, 'password-file'), 'rack password');
+  const report = await withCatalog(ctx, (catalog) =>
+    withBackup(ctx, required(args, 'location'), backupId, key, (backup) =>
+      restore({
+        home: ctx.home,
+        catalog,
+        backup,
+        target: rackTarget(args, password),
+        signal: ctx.signal,
+        retries: retries(args),
+        onEvent: progressPrinter(ctx),
+        beforeRestore: () => verifyBeforeRestore(ctx, backup),
+      }),
+    ),
+  ).finally(() => password.fill(0));
+  printResult(ctx, report, () => describeReport(report));
+  return exitFor(report);
 }
 
 function wipe(key: DecryptionKey): void {
@@ -250,29 +282,13 @@ export const recoveryCommands: CommandGroup = {
           throw CliErrors.create('CLI_USAGE', '--heal needs the --component(s) to heal.');
         }
         const key = await decryptionKey(ctx, args);
-        const password = await readSecret(
-          ctx,
-          stringOption(args, 'password-file'),
-          'rack password',
-        );
-        const report = await withCatalog(ctx, (catalog) =>
-          withBackup(ctx, required(args, 'location'), id, key, async (backup) => {
-            return await runRecovery({
-              home: ctx.home,
-              catalog,
-              backup,
-              target: rackTarget(args, password),
-              components: only,
-              kind: flagOption(args, 'heal') ? 'heal' : 'recovery',
-              signal: ctx.signal,
-              retries: retries(args),
-              onEvent: progressPrinter(ctx),
-              beforeRestore: () => verifyBeforeRestore(ctx, backup),
-            });
+        return await restoreIntoRack(ctx, args, id, key, (options) =>
+          runRecovery({
+            ...options,
+            components: only,
+            kind: flagOption(args, 'heal') ? 'heal' : 'recovery',
           }),
-        ).finally(() => password.fill(0));
-        printResult(ctx, report, () => describeReport(report));
-        return exitFor(report);
+        );
       },
     },
     resume: {
@@ -356,27 +372,7 @@ export const recoveryCommands: CommandGroup = {
       async run(ctx, args) {
         const id = backupIdArgument(args);
         const key = await decryptionKey(ctx, args);
-        const password = await readSecret(
-          ctx,
-          stringOption(args, 'password-file'),
-          'rack password',
-        );
-        const report = await withCatalog(ctx, (catalog) =>
-          withBackup(ctx, required(args, 'location'), id, key, (backup) =>
-            drillRecovery({
-              home: ctx.home,
-              catalog,
-              backup,
-              target: rackTarget(args, password),
-              signal: ctx.signal,
-              retries: retries(args),
-              onEvent: progressPrinter(ctx),
-              beforeRestore: () => verifyBeforeRestore(ctx, backup),
-            }),
-          ),
-        ).finally(() => password.fill(0));
-        printResult(ctx, report, () => describeReport(report));
-        return exitFor(report);
+        return await restoreIntoRack(ctx, args, id, key, drillRecovery);
       },
     },
     kit: {
