@@ -59,8 +59,25 @@ export function operatorKek(operatorKey: Buffer, repositoryId: Buffer): Buffer {
   return hkdf(operatorKey, repositoryId, 'lifeboat/v1/operator-kek');
 }
 
+/**
+ * Random bytes drawn a page at a time and handed out as nonces, each slice once: the same CSPRNG
+ * output as a call per nonce, without a call per blob (a pack can hold thousands of small ones).
+ */
+const NONCE_POOL_BYTES = 4096;
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+function freshNonce(): Buffer {
+  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    nonceOffset = 0;
+  }
+  nonceOffset += NONCE_BYTES;
+  return noncePool.subarray(nonceOffset - NONCE_BYTES, nonceOffset);
+}
+
 export function gcmSeal(key: Buffer, plaintext: Buffer | readonly Buffer[], aad: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const parts = Buffer.isBuffer(plaintext) ? [plaintext] : plaintext;

@@ -2,19 +2,25 @@
  * Folder backups and restores (`lifeboat repo backup DIR`, `lifeboat repo restore ID --to DIR`):
  * a folder maps to one component whose artifacts are the files, named by relative path.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
 import type { BackupReader, Repository } from './repository.js';
 import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from './types.js';
 
-/** Files read at once: small files are dominated by round trips, so several keep every worker busy. */
-const FILES_IN_FLIGHT = 8;
+/**
+ * Small files added at once: their time is round trips to the workers and opens, so several
+ * overlap. Large files go one per worker (each keeps its worker busy, and holds a window of
+ * chunks), in a second set of lanes running beside the small ones.
+ */
+const SMALL_FILES_IN_FLIGHT = 16;
+const LARGE_FILES_IN_FLIGHT = Math.max(2, availableParallelism());
 const SMALL_FILE_BYTES = 1024 * 1024;
 /** Large files restored at once; each reads a few chunks ahead, so this bounds restore memory. */
 const RESTORES_IN_FLIGHT = 4;
@@ -24,19 +30,23 @@ const RESTORES_IN_FLIGHT = 4;
  */
 const SMALL_RESTORES_IN_FLIGHT = 16;
 
-/** Runs `task` over `items` with at most `limit` at a time; the first failure stops new starts. */
-async function inParallel<T>(
+/**
+ * Maps `task` over `items` with at most `limit` at a time, results in the items' order; the
+ * first failure stops new starts.
+ */
+async function mapInParallel<T, R>(
   items: readonly T[],
   limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
   let next = 0;
   let failed = false;
   const lane = async () => {
     while (!failed && next < items.length) {
-      const item = items[next++] as T;
+      const index = next++;
       try {
-        await task(item);
+        results[index] = await task(items[index] as T);
       } catch (error) {
         failed = true;
         throw error;
@@ -44,6 +54,15 @@ async function inParallel<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  await mapInParallel(items, limit, task);
 }
 
 export interface DirectoryBackupOptions {
@@ -63,28 +82,25 @@ interface FileEntry {
   readonly modified: number;
 }
 
+/** Entries of one folder looked at at once (a stat is a round trip; on a share, a slow one). */
+const STATS_IN_FLIGHT = 32;
+
 /** Regular files under `root`, sorted, named with `/` separators. Symbolic links are not followed. */
 async function listFiles(root: string): Promise<FileEntry[]> {
-  const out: FileEntry[] = [];
-  const visit = async (folder: string) => {
+  const visit = async (folder: string): Promise<FileEntry[]> => {
     const entries = await readdir(folder, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
+    const lists = await mapInParallel(entries, STATS_IN_FLIGHT, async (entry) => {
       const path = join(folder, entry.name);
-      if (entry.isDirectory()) await visit(path);
-      else if (entry.isFile()) {
-        const info = await stat(path);
-        out.push({
-          path,
-          name: relative(root, path).split(sep).join('/'),
-          size: info.size,
-          modified: info.mtimeMs,
-        });
-      }
-    }
+      if (entry.isDirectory()) return visit(path);
+      if (!entry.isFile()) return [];
+      const info = await stat(path);
+      const name = relative(root, path).split(sep).join('/');
+      return [{ path, name, size: info.size, modified: info.mtimeMs }];
+    });
+    return lists.flat();
   };
-  await visit(root);
-  return out;
+  return visit(root);
 }
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
@@ -135,10 +151,7 @@ export async function backupDirectory(
         old !== undefined && old.size === file.size && old.modified === file.modified;
       if (unchanged && writer.reuseArtifact(component, old)) return;
       try {
-        // One read for small files: a stream's set-up costs more than the read itself.
-        const content =
-          file.size < SMALL_FILE_BYTES ? [await readFile(file.path)] : createReadStream(file.path);
-        await writer.addArtifact(component, file.name, content, {
+        await writer.addFile(component, file.name, file.path, {
           expectedSize: file.size,
           modified: file.modified,
         });
@@ -151,7 +164,18 @@ export async function backupDirectory(
           throw error;
       }
     };
-    await inParallel(files, FILES_IN_FLIGHT, backupFile);
+    await Promise.all([
+      inParallel(
+        files.filter((file) => file.size < SMALL_FILE_BYTES),
+        SMALL_FILES_IN_FLIGHT,
+        backupFile,
+      ),
+      inParallel(
+        files.filter((file) => file.size >= SMALL_FILE_BYTES),
+        LARGE_FILES_IN_FLIGHT,
+        backupFile,
+      ),
+    ]);
     writer.setComponentResult(component, {
       status: 'Succeeded',
       meta: { files: String(files.length) },

@@ -1,18 +1,41 @@
 /**
- * A pool of crypto workers, one per core, for one epoch's keys. Jobs that hold a chunk stay
- * on the worker that hashed it. Callers bound the bytes in flight; the pool itself queues nothing.
+ * A pool of crypto workers, one per core, for one epoch's keys (see worker.ts for what a worker
+ * does). An artifact is ingested by one worker, which reads or receives its bytes, chunks and
+ * hashes them, and keeps each chunk until told to seal or drop it; sessions are spread over the
+ * workers by the bytes they are expected to carry.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ChunkerParams } from './chunker.js';
 import { openBlob, type EpochKeys } from './crypto.js';
 
 /** Below this, verifying a blob on the calling thread is cheaper than a worker round trip. */
 const INLINE_BYTES = 64 * 1024;
+/**
+ * Chunk bytes a session may have reported and not yet had credited back: room for the chunk
+ * being sealed and the next one being cut, so reading, hashing and sealing overlap.
+ */
+const SESSION_WINDOW = 4 * 1024 * 1024;
+/** Bytes the main thread gathers before posting a piece (a message per network read costs more). */
+const PIECE_BYTES = 1024 * 1024;
+/** Pieces posted and not yet consumed by the worker: one being chunked, one waiting. */
+const PIECES_AHEAD = 2;
+
+export interface WorkerSetup {
+  readonly data: Uint8Array;
+  readonly chunkId: Uint8Array;
+  readonly chunker: Uint8Array;
+  readonly chunkerParams: ChunkerParams;
+}
 
 export type WorkerRequest =
-  | { op: 'hash'; job: number; chunk: ArrayBuffer }
-  | { op: 'seal'; job: number }
-  | { op: 'drop'; job: number }
+  | { op: 'begin'; session: number; path: string | undefined; window: number }
+  | { op: 'piece'; session: number; bytes: ArrayBuffer }
+  | { op: 'end'; session: number }
+  | { op: 'abort'; session: number }
+  | { op: 'credit'; session: number; bytes: number }
+  | { op: 'seal'; job: number; chunk: number }
+  | { op: 'drop'; chunk: number }
   | {
       op: 'open';
       job: number;
@@ -23,19 +46,59 @@ export type WorkerRequest =
     };
 
 export type WorkerReply =
-  | { job: number; ok: false; error: string }
-  | { job: number; ok: true; id: string }
-  | { job: number; ok: true; blob: ArrayBuffer; compression: 0 | 1 }
-  | { job: number; ok: true; plain: ArrayBuffer };
+  | { kind: 'chunk'; session: number; chunk: number; id: string; length: number }
+  | { kind: 'consumed'; session: number }
+  | { kind: 'end'; session: number; size: number; sha256: string }
+  | { kind: 'failed'; session: number; error: string }
+  | { kind: 'job'; job: number; ok: false; error: string }
+  | { kind: 'job'; job: number; ok: true; blob: ArrayBuffer; compression: 0 | 1 }
+  | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer };
 
-interface Pending {
-  resolve(reply: WorkerReply): void;
-  reject(error: Error): void;
+type JobReply = Extract<WorkerReply, { kind: 'job' }>;
+
+/** A chunk a worker holds for one session, until it is sealed or dropped. */
+export interface HeldChunk {
+  readonly id: string;
+  readonly length: number;
+  readonly slot: Slot;
+  readonly session: number;
+  readonly number: number;
 }
 
-interface Slot {
-  worker: Worker;
+/** What an artifact is read from: a file the worker opens itself, or bytes sent to it. */
+export type IngestSource =
+  | { readonly path: string; readonly expectedSize?: number }
+  | { readonly pieces: AsyncIterable<Uint8Array | string> };
+
+export interface Ingested {
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** The artifact's own source failed (a file that cannot be read, a stream that errored). */
+export class SourceError extends Error {
+  constructor(cause: unknown) {
+    super('the artifact source failed', { cause });
+  }
+}
+
+export interface Slot {
+  readonly worker: Worker;
+  /** Messages awaited from this worker; it keeps the process alive only while this is > 0. */
   busy: number;
+  /** Bytes its open sessions are expected to carry (for choosing a worker). */
+  load: number;
+}
+
+interface OpenSession {
+  readonly slot: Slot;
+  readonly onChunk: (chunk: HeldChunk) => void;
+  readonly resolve: (result: Ingested) => void;
+  readonly reject: (error: Error) => void;
+  /** Wakes the piece sender: the worker consumed a piece, or the session ended. */
+  wake: () => void;
+  /** Pieces posted and not yet consumed. */
+  ahead: number;
 }
 
 /**
@@ -43,7 +106,7 @@ interface Slot {
  * through tsx) worker.ts, via a bootstrap that registers tsx first, because Node 20 loads a
  * worker's main module before `--import` hooks given in execArgv take effect.
  */
-function startWorker(workerData: unknown): Worker {
+function startWorker(workerData: WorkerSetup): Worker {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -52,21 +115,39 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+/** A fresh, wholly owned ArrayBuffer with `bytes`' content, ready to be transferred. */
+function ownedCopy(bytes: Uint8Array, length = bytes.length): ArrayBuffer {
+  const copy = new Uint8Array(length);
+  copy.set(bytes.subarray(0, length));
+  return copy.buffer;
+}
+
 export class CryptoPool {
   private readonly slots: Slot[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private readonly owner = new Map<number, Slot>();
+  private readonly jobs = new Map<
+    number,
+    { resolve(reply: JobReply): void; reject(e: Error): void }
+  >();
+  private readonly sessions = new Map<number, OpenSession>();
   private nextJob = 1;
+  private nextSession = 1;
   private failure: Error | undefined;
 
   constructor(
     private readonly keys: EpochKeys,
+    chunkerParams: ChunkerParams,
     size = availableParallelism(),
   ) {
+    const setup: WorkerSetup = {
+      data: keys.data,
+      chunkId: keys.chunkId,
+      chunker: keys.chunker,
+      chunkerParams: { min: chunkerParams.min, avg: chunkerParams.avg, max: chunkerParams.max },
+    };
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = startWorker({ data: keys.data, chunkId: keys.chunkId });
+      const worker = startWorker(setup);
       worker.unref(); // referenced only while it has work, so an idle pool never holds a process open
-      const slot = { worker, busy: 0 };
+      const slot: Slot = { worker, busy: 0, load: 0 };
       worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
@@ -82,22 +163,72 @@ export class CryptoPool {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    for (const job of this.jobs.values()) job.reject(error);
+    this.jobs.clear();
+    for (const [id, session] of this.sessions) {
+      this.endSession(id);
+      session.reject(error);
+    }
+  }
+
+  private expect(slot: Slot): void {
+    if (slot.busy++ === 0) slot.worker.ref();
+  }
+
+  private received(slot: Slot): void {
+    if (--slot.busy === 0) slot.worker.unref();
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
-    if (--slot.busy === 0) slot.worker.unref();
-    const pending = this.pending.get(reply.job);
-    this.pending.delete(reply.job);
-    pending?.resolve(reply);
+    if (reply.kind === 'job') {
+      this.received(slot);
+      const job = this.jobs.get(reply.job);
+      this.jobs.delete(reply.job);
+      job?.resolve(reply);
+      return;
+    }
+    const session = this.sessions.get(reply.session);
+    switch (reply.kind) {
+      case 'chunk':
+        if (session === undefined) slot.worker.postMessage(dropRequest(reply.chunk));
+        else session.onChunk({ ...reply, slot, number: reply.chunk });
+        return;
+      case 'consumed':
+        if (session !== undefined) session.ahead--;
+        session?.wake();
+        return;
+      case 'end':
+        this.endSession(reply.session);
+        session?.resolve({ size: reply.size, sha256: reply.sha256 });
+        return;
+      case 'failed':
+        this.endSession(reply.session);
+        session?.reject(new SourceError(new Error(reply.error)));
+        return;
+    }
   }
 
-  private send(slot: Slot, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+  /** Forgets a session (true if it was open) and wakes its piece sender, which then stops. */
+  private endSession(session: number): boolean {
+    const open = this.sessions.get(session);
+    this.sessions.delete(session);
+    open?.wake();
+    return open !== undefined;
+  }
+
+  /** Ends a session early: the worker forgets it and every chunk of it it holds. */
+  private abortSession(session: number, error: Error): void {
+    const open = this.sessions.get(session);
+    if (open === undefined || !this.endSession(session)) return;
+    open.slot.worker.postMessage({ op: 'abort', session } satisfies WorkerRequest);
+    open.reject(error);
+  }
+
+  private job(slot: Slot, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<JobReply> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (slot.busy++ === 0) slot.worker.ref();
+    this.expect(slot);
     return new Promise((resolve, reject) => {
-      this.pending.set(request.job, { resolve, reject });
+      this.jobs.set((request as { job: number }).job, { resolve, reject });
       slot.worker.postMessage(request, transfer);
     });
   }
@@ -108,35 +239,117 @@ export class CryptoPool {
     return best;
   }
 
-  /** Hashes a chunk (transferring its memory); the worker holds it for `seal` or `drop`. */
-  async hash(chunk: Buffer): Promise<{ job: number; id: string }> {
-    const job = this.nextJob++;
-    const slot = this.leastBusy();
-    this.owner.set(job, slot);
-    const reply = await this.send(slot, { op: 'hash', job, chunk: chunk.buffer as ArrayBuffer }, [
-      chunk.buffer as ArrayBuffer,
-    ]);
-    if (!reply.ok || !('id' in reply))
-      throw new Error(`hash failed: ${reply.ok ? 'bad reply' : reply.error}`);
-    return { job, id: reply.id };
+  private leastLoaded(): Slot {
+    let best = this.slots[0] as Slot;
+    for (const slot of this.slots) if (slot.load < best.load) best = slot;
+    return best;
   }
 
-  /** Compresses and encrypts a held chunk. */
-  async seal(job: number): Promise<{ blob: Buffer; compression: 0 | 1 }> {
-    const slot = this.owner.get(job);
-    this.owner.delete(job);
-    if (slot === undefined) throw new Error(`unknown job ${job}`);
-    const reply = await this.send(slot, { op: 'seal', job }, []);
+  /**
+   * Reads, hashes and chunks one artifact in a worker. `onChunk` gets every chunk in order; each
+   * must be passed to `seal` (then `credit`) or `drop`, or the session stalls once its window is
+   * full. Resolves with the artifact's size and SHA-256; rejects with SourceError when the
+   * source fails, with the signal's reason when cancelled.
+   */
+  ingest(
+    source: IngestSource,
+    onChunk: (chunk: HeldChunk) => void,
+    signal?: AbortSignal,
+  ): Promise<Ingested> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    const weight = 'path' in source ? (source.expectedSize ?? SESSION_WINDOW) : SESSION_WINDOW;
+    const slot = this.leastLoaded();
+    const session = this.nextSession++;
+    slot.load += weight;
+    this.expect(slot);
+    let onAbort: (() => void) | undefined;
+    const result = new Promise<Ingested>((resolve, reject) => {
+      const open: OpenSession = { slot, onChunk, resolve, reject, wake: () => undefined, ahead: 0 };
+      this.sessions.set(session, open);
+      onAbort = () => this.abortSession(session, signal?.reason as Error);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const path = 'path' in source ? source.path : undefined;
+      slot.worker.postMessage({
+        op: 'begin',
+        session,
+        path,
+        window: SESSION_WINDOW,
+      } satisfies WorkerRequest);
+      if ('pieces' in source) {
+        this.sendPieces(session, open, source.pieces, signal).catch((error: unknown) => {
+          const why = signal?.aborted === true ? (signal.reason as Error) : new SourceError(error);
+          this.abortSession(session, why);
+        });
+      }
+    });
+    return result.finally(() => {
+      slot.load -= weight;
+      this.received(slot);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
+  /** Gathers the source's bytes into pieces of PIECE_BYTES and posts them, PIECES_AHEAD at most. */
+  private async sendPieces(
+    session: number,
+    open: OpenSession,
+    pieces: AsyncIterable<Uint8Array | string>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    let piece = new Uint8Array(PIECE_BYTES);
+    let filled = 0;
+    const post = async () => {
+      while (open.ahead >= PIECES_AHEAD && this.sessions.has(session)) {
+        await new Promise<void>((resolve) => (open.wake = resolve));
+      }
+      if (!this.sessions.has(session)) return;
+      open.ahead++;
+      const bytes = filled === piece.length ? piece.buffer : ownedCopy(piece, filled);
+      open.slot.worker.postMessage({ op: 'piece', session, bytes } satisfies WorkerRequest, [
+        bytes,
+      ]);
+      piece = new Uint8Array(PIECE_BYTES);
+      filled = 0;
+    };
+    for await (const item of pieces) {
+      signal?.throwIfAborted();
+      if (!this.sessions.has(session)) return;
+      const bytes = typeof item === 'string' ? Buffer.from(item) : item;
+      for (let offset = 0; offset < bytes.length;) {
+        const n = Math.min(bytes.length - offset, piece.length - filled);
+        piece.set(bytes.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === piece.length) await post();
+      }
+    }
+    if (filled > 0) await post();
+    if (this.sessions.has(session))
+      open.slot.worker.postMessage({ op: 'end', session } satisfies WorkerRequest);
+  }
+
+  /** Compresses and encrypts a held chunk in the worker that holds it. */
+  async seal(chunk: HeldChunk): Promise<{ blob: Buffer; compression: 0 | 1 }> {
+    const job = this.nextJob++;
+    const reply = await this.job(chunk.slot, { op: 'seal', job, chunk: chunk.number }, []);
     if (!reply.ok || !('blob' in reply))
       throw new Error(`seal failed: ${reply.ok ? 'bad reply' : reply.error}`);
     return { blob: Buffer.from(reply.blob), compression: reply.compression };
   }
 
-  /** Forgets a held chunk (its content is already stored). */
-  drop(job: number): void {
-    const slot = this.owner.get(job);
-    this.owner.delete(job);
-    slot?.worker.postMessage({ op: 'drop', job } satisfies WorkerRequest);
+  /** Gives a sealed chunk's bytes back to its session's window (once its blob is in a pack). */
+  credit(chunk: HeldChunk): void {
+    chunk.slot.worker.postMessage({
+      op: 'credit',
+      session: chunk.session,
+      bytes: chunk.length,
+    } satisfies WorkerRequest);
+  }
+
+  /** Forgets a held chunk (its content is already stored) and credits its session. */
+  drop(chunk: HeldChunk): void {
+    chunk.slot.worker.postMessage(dropRequest(chunk.number));
   }
 
   /**
@@ -152,12 +365,11 @@ export class CryptoPool {
     if (rawLength < INLINE_BYTES)
       return openBlob(this.keys, blob, Buffer.from(id, 'hex'), compression, rawLength);
     const job = this.nextJob++;
-    const owned = Buffer.allocUnsafeSlow(blob.length);
-    blob.copy(owned);
-    const reply = await this.send(
+    const owned = ownedCopy(blob);
+    const reply = await this.job(
       this.leastBusy(),
-      { op: 'open', job, blob: owned.buffer as ArrayBuffer, id, compression, rawLength },
-      [owned.buffer as ArrayBuffer],
+      { op: 'open', job, blob: owned, id, compression, rawLength },
+      [owned],
     );
     if (!reply.ok) return { ok: false, error: reply.error };
     if (!('plain' in reply)) return { ok: false, error: 'bad reply' };
@@ -168,4 +380,8 @@ export class CryptoPool {
     this.fail(new Error('crypto pool closed'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+function dropRequest(chunk: number): WorkerRequest {
+  return { op: 'drop', chunk };
 }

@@ -300,7 +300,7 @@ export class Repository {
     let pool = this.pools.get(epoch);
     if (pool === undefined) {
       const keys = this.requireEpoch(epoch, `Key epoch ${epoch}`);
-      pool = new CryptoPool(keys);
+      pool = new CryptoPool(keys, this.config.chunker);
       this.pools.set(epoch, pool);
     }
     return pool;
@@ -384,7 +384,7 @@ export class Repository {
       const startPool = () => {
         // A chunk still in flight when the backup failed must not start workers nobody closes.
         if (closed) throw RepoErrors.create('REPO_WRITER_CLOSED', 'The backup is closed.');
-        return (pool ??= new CryptoPool(keys));
+        return (pool ??= new CryptoPool(keys, this.config.chunker));
       };
       return new Writer(
         {

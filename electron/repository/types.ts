@@ -143,6 +143,17 @@ export interface BackupWriter {
     options?: AddArtifactOptions,
   ): Promise<ArtifactRecord>;
   /**
+   * Adds a file as one artifact, read by a crypto worker (no bytes cross the main thread unless
+   * they are new). Failures as for `addArtifact`; a file that cannot be opened or read is a
+   * REPO_ARTIFACT_READ.
+   */
+  addFile(
+    component: string,
+    name: string,
+    path: string,
+    options?: AddArtifactOptions,
+  ): Promise<ArtifactRecord>;
+  /**
    * Records an artifact known unchanged since an earlier backup (e.g. same size and modification
    * time) without reading it. Returns false, recording nothing, unless every chunk is stored in
    * the current key epoch; the caller then adds it with `addArtifact`.

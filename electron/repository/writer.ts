@@ -1,21 +1,21 @@
 /**
- * The backup writer: streams artifacts through the chunker and the crypto pool into packs,
- * then writes the index and, last, the manifest (docs/repository-format.md section 9).
+ * The backup writer: has the crypto workers read, chunk and hash each artifact, stores the new
+ * chunks in packs, then writes the index and, last, the manifest (docs/repository-format.md
+ * section 9). Deduplication is decided here, on the main thread, for every worker at once.
  *
- * Memory is bounded: at most BYTES_IN_FLIGHT chunk bytes, across all artifacts being added at
- * once, are between the chunker and the pack, plus at most two packs: one being written and one full or being filled
- * (appendBlob waits while a full pack is queued).
+ * Memory is bounded: each artifact being added has at most a window of chunk bytes between its
+ * worker and the pack (pool.ts), plus at most two packs: one being written and one full or
+ * being filled (appendBlob waits while a full pack is queued).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
-import { FastCdc, gearTable } from './chunker.js';
 import type { RepositoryConfig } from './config.js';
-import { blobAad, chunkIdOf, compressChunk, gcmSeal, type EpochKeys } from './crypto.js';
+import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { RepositoryLock } from './locks.js';
 import { deriveStatus, manifestObjectName, openManifest, sealManifest } from './manifest.js';
-import type { CryptoPool } from './pool.js';
+import { SourceError, type CryptoPool, type HeldChunk, type IngestSource } from './pool.js';
 import {
   writeIndex,
   writePack,
@@ -66,22 +66,11 @@ function validName(name: string): boolean {
   return true;
 }
 const PROGRESS_EVERY_MS = 250;
-/** Results (ids, not data) an artifact may have pending before it collects them in order. */
-const MAX_QUEUED_RESULTS = 64;
-/**
- * Chunk bytes between the chunkers and the pack, across all artifacts: enough to keep two
- * workers busy with 4 MiB chunks, small next to the two packs (2 x 16 MiB) the writer holds.
- */
-const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
-/** Below this a chunk is hashed, compressed and sealed on the calling thread. */
-const INLINE_CHUNK_BYTES = 64 * 1024;
-
 export class Writer implements BackupWriter {
   readonly id = randomUUID();
   private readonly started = Date.now();
   private readonly createdIso = new Date(this.started).toISOString();
   private readonly components = new Map<string, ComponentState>();
-  private readonly gear: Uint32Array;
   private readonly stored = new Set<string>();
   private blobs: Buffer[] = [];
   private entries: BlobEntry[] = [];
@@ -95,16 +84,11 @@ export class Writer implements BackupWriter {
   private bytesDone = 0;
   private bytesStored = 0;
   private lastProgress = 0;
-  /** Chunks between the chunkers and the pack, across all artifacts being added at once. */
-  private readonly budget: Budget;
 
   constructor(
     private readonly ctx: WriterContext,
     private readonly options: StartBackupOptions,
-  ) {
-    this.gear = gearTable(ctx.keys.chunker);
-    this.budget = new Budget(BYTES_IN_FLIGHT);
-  }
+  ) {}
 
   private component(name: string): ComponentState {
     if (!validName(name))
@@ -149,11 +133,37 @@ export class Writer implements BackupWriter {
     this.options.onProgress(event);
   }
 
-  async addArtifact(
+  addArtifact(
     component: string,
     name: string,
     data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: AddArtifactOptions = {},
+  ): Promise<ArtifactRecord> {
+    const pieces = (
+      Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
+    ) as AsyncIterable<Uint8Array | string>;
+    return this.add(component, name, { pieces }, options);
+  }
+
+  addFile(
+    component: string,
+    name: string,
+    path: string,
+    options: AddArtifactOptions = {},
+  ): Promise<ArtifactRecord> {
+    return this.add(
+      component,
+      name,
+      options.expectedSize === undefined ? { path } : { path, expectedSize: options.expectedSize },
+      options,
+    );
+  }
+
+  private async add(
+    component: string,
+    name: string,
+    source: IngestSource,
+    options: AddArtifactOptions,
   ): Promise<ArtifactRecord> {
     this.ensureOpen();
     const state = this.component(component);
@@ -174,7 +184,7 @@ export class Writer implements BackupWriter {
     );
     const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
     try {
-      const ingested = await this.ingest(component, name, data, signal);
+      const ingested = await this.ingest(component, name, source, signal);
       const record =
         options.modified === undefined ? ingested : { ...ingested, modified: options.modified };
       const mismatch = mismatchOf(record, options);
@@ -231,96 +241,61 @@ export class Writer implements BackupWriter {
     state.reason = state.reason === undefined ? reason : `${state.reason}; ${reason}`;
   }
 
-  /** Reads the stream, chunks, dedups and stores; returns the artifact's record. */
+  /**
+   * Has a worker read, hash and chunk the artifact; stores each new chunk, drops the others.
+   * Returns the artifact's record once every new chunk is in a pack (or queued for one).
+   */
   private async ingest(
     component: string,
     name: string,
-    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    source: IngestSource,
     signal: AbortSignal | undefined,
   ): Promise<ArtifactRecord> {
-    const chunker = new FastCdc(this.gear, this.ctx.config.chunker);
-    const sha = createHash('sha256');
-    const queue: Promise<[string, number]>[] = [];
+    const pool = this.ctx.pool();
     const chunks: [string, number][] = [];
-    let size = 0;
-    const drainTo = async (limit: number) => {
-      while (queue.length > limit) chunks.push(await (queue.shift() as Promise<[string, number]>));
-    };
-    const submit = async (chunk: Buffer) => {
-      const bytes = chunk.length;
-      await this.budget.acquire(bytes);
-      const processing = this.storeChunk(chunk).finally(() => this.budget.release(bytes));
-      processing.catch(() => undefined); // awaited in order by drainTo; avoid an unhandled rejection meanwhile
-      queue.push(processing);
-      await drainTo(MAX_QUEUED_RESULTS);
-    };
-    const iterable = (
-      Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
-    ) as AsyncIterable<Uint8Array | string>;
-    const iterator = iterable[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      for (;;) {
-        signal?.throwIfAborted();
-        const piece = await iterator.next().catch((error: unknown) => {
-          throw new SourceFailure(error);
-        });
-        if (piece.done === true) break;
-        const bytes = typeof piece.value === 'string' ? Buffer.from(piece.value) : piece.value;
-        sha.update(bytes);
-        size += bytes.length;
-        this.bytesDone += bytes.length;
-        for (const chunk of chunker.push(bytes)) await submit(chunk);
-        this.progress(component, name);
+    const stores: Promise<void>[] = [];
+    const onChunk = (chunk: HeldChunk) => {
+      chunks.push([chunk.id, chunk.length]);
+      this.bytesDone += chunk.length;
+      this.progress(component, name);
+      if (this.isStored(chunk.id)) {
+        pool.drop(chunk);
+        return;
       }
-      finished = true;
-    } finally {
-      if (!finished) await iterator.return?.().catch(() => undefined);
-      await Promise.allSettled(queue);
-    }
-    const last = chunker.finish();
-    if (last !== undefined) await submit(last);
-    await drainTo(0);
-    signal?.throwIfAborted();
-    return { name, size, sha256: sha.digest('hex'), chunks };
-  }
-
-  /**
-   * Hashes in a worker; if new, seals it there and adds it to the current pack. Small chunks
-   * (small files) are done here: for them a worker round trip costs more than the work.
-   */
-  private async storeChunk(chunk: Buffer): Promise<[string, number]> {
-    const length = chunk.length;
-    if (length < INLINE_CHUNK_BYTES) return this.storeSmallChunk(chunk);
-    const { job, id } = await this.ctx.pool().hash(chunk);
-    if (this.isStored(id)) {
-      this.ctx.pool().drop(job);
-      return [id, length];
-    }
-    this.stored.add(id);
+      const store = this.storeChunk(pool, chunk);
+      store.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+      stores.push(store);
+    };
     try {
-      const { blob, compression } = await this.ctx.pool().seal(job);
-      await this.appendBlob(id, blob, length, compression);
-    } catch (error) {
-      this.stored.delete(id);
-      throw error;
+      const { size, sha256 } = await pool
+        .ingest(source, onChunk, signal)
+        .catch((error: unknown) => {
+          throw error instanceof SourceError ? new SourceFailure(error.cause) : error;
+        });
+      await Promise.all(stores);
+      signal?.throwIfAborted();
+      return { name, size, sha256, chunks };
+    } finally {
+      // Chunks other artifacts deduplicated against must be stored even when this one failed.
+      await Promise.allSettled(stores);
     }
-    return [id, length];
   }
 
   private isStored(id: string): boolean {
     return this.stored.has(id) || this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch;
   }
 
-  private async storeSmallChunk(chunk: Buffer): Promise<[string, number]> {
-    const idBytes = chunkIdOf(this.ctx.keys.chunkId, chunk);
-    const id = idBytes.toString('hex');
-    if (this.isStored(id)) return [id, chunk.length];
-    this.stored.add(id);
-    const { stored, compression } = compressChunk(chunk);
-    const blob = gcmSeal(this.ctx.keys.data, stored, blobAad(idBytes, compression));
-    await this.appendBlob(id, blob, chunk.length, compression);
-    return [id, chunk.length];
+  /** Seals a new chunk in the worker that holds it and adds the blob to the current pack. */
+  private async storeChunk(pool: CryptoPool, chunk: HeldChunk): Promise<void> {
+    this.stored.add(chunk.id);
+    try {
+      const { blob, compression } = await pool.seal(chunk);
+      await this.appendBlob(chunk.id, blob, chunk.length, compression);
+      pool.credit(chunk);
+    } catch (error) {
+      this.stored.delete(chunk.id);
+      throw error;
+    }
   }
 
   private async appendBlob(
@@ -440,36 +415,6 @@ export class Writer implements BackupWriter {
   private async close(): Promise<void> {
     await this.ctx.lock.release().catch(() => undefined);
     await this.ctx.onClose();
-  }
-}
-
-/**
- * A byte semaphore: bounds the chunk bytes in flight (chunker to pack) for the whole backup.
- * Counting bytes, not chunks, lets many small chunks overlap while few large ones do; a chunk
- * larger than the whole budget is admitted alone. Waiters are served in order.
- */
-class Budget {
-  private free: number;
-  private readonly waiting: { bytes: number; resolve: () => void }[] = [];
-  constructor(private readonly size: number) {
-    this.free = size;
-  }
-  async acquire(bytes: number): Promise<void> {
-    const need = Math.min(bytes, this.size);
-    if (this.waiting.length === 0 && this.free >= need) {
-      this.free -= need;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push({ bytes: need, resolve }));
-  }
-  release(bytes: number): void {
-    this.free += Math.min(bytes, this.size);
-    for (let next = this.waiting[0]; next !== undefined && this.free >= next.bytes;) {
-      this.waiting.shift();
-      this.free -= next.bytes;
-      next.resolve();
-      next = this.waiting[0];
-    }
   }
 }
 

@@ -253,14 +253,23 @@ async function readRange(handle: FileHandle, offset: number, length: number): Pr
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
+/** Buffers per writev call (POSIX guarantees at least 1024; a pack holds thousands of small blobs). */
+const WRITEV_PARTS = 1024;
+
 async function writeFully(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
-  for (const part of parts) {
-    let offset = 0;
-    while (offset < part.length) {
-      const { bytesWritten } = await handle.write(part, offset, part.length - offset);
-      if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
-      offset += bytesWritten;
+  let pending = parts.filter((part) => part.length > 0);
+  while (pending.length > 0) {
+    const batch = pending.slice(0, WRITEV_PARTS);
+    let { bytesWritten } = await handle.writev(batch);
+    if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+    // A short write leaves the rest of the batch, the first part possibly cut, for the next call.
+    let done = 0;
+    while (done < batch.length && bytesWritten >= (batch[done] as Buffer).length) {
+      bytesWritten -= (batch[done] as Buffer).length;
+      done++;
     }
+    const cut = done < batch.length ? [(batch[done] as Buffer).subarray(bytesWritten)] : [];
+    pending = [...cut, ...pending.slice(done + cut.length)];
   }
 }
 
