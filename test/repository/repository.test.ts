@@ -235,6 +235,53 @@ describe('discovery and keys', () => {
 });
 
 describe('folder backups', () => {
+  it('adds files read by a worker; an unreadable one fails its component, not the backup', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const big = Buffer.concat([sqlDump(80_000, 'f'), noise(2_500_000, 'g')]);
+    await mkdir(`${t.dir}/files/folder`, { recursive: true });
+    await writeFile(`${t.dir}/files/big.sql`, big);
+    const w = await t.repo.startBackup({ source });
+    const record = await w.addFile('identity', 'big.sql', `${t.dir}/files/big.sql`, {
+      expectedSize: big.length,
+    });
+    expect(record).toMatchObject({ size: big.length, sha256: sha256(big) });
+    expect(record.chunks.length).toBeGreaterThan(1);
+    await expect(w.addFile('rbac', 'gone', `${t.dir}/files/missing`)).rejects.toMatchObject({
+      code: 'REPO_ARTIFACT_READ',
+    });
+    // Opens, then fails on the first read (EISDIR): the failure after opening is handled too.
+    await expect(w.addFile('rbac', 'folder', `${t.dir}/files/folder`)).rejects.toMatchObject({
+      code: 'REPO_ARTIFACT_READ',
+    });
+    const manifest = await w.commit();
+    expect(manifest.status).toBe('PartialSucceeded');
+    const reader = await t.repo.openBackup(manifest.id);
+    expect(sha256(await readAll(reader.openArtifact('identity', 'big.sql')))).toBe(sha256(big));
+    await reader.close();
+  });
+
+  it('stores a chunk another artifact deduplicated against even when its own source fails', async () => {
+    const shared = noise(3_000_000, 'shared');
+    // The source fails right after its bytes went out, while its chunks may still be sealing.
+    const failing = async function* () {
+      yield shared;
+      throw new Error('rack connection reset');
+    };
+    const w = await t.repo.startBackup({ source });
+    const [failed, kept] = await Promise.allSettled([
+      w.addArtifact('identity', 'a', failing()),
+      w.addArtifact('keyvault', 'b', streamOf(shared)),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'REPO_ARTIFACT_READ' } });
+    expect(kept.status).toBe('fulfilled');
+    const manifest = await w.commit();
+    const report = await t.repo.check({ readData: true });
+    expect(report.ok).toBe(true);
+    const reader = await t.repo.openBackup(manifest.id);
+    expect(sha256(await readAll(reader.openArtifact('keyvault', 'b')))).toBe(sha256(shared));
+    await reader.close();
+  });
+
   it('reuses files with the same size and time unread, and reads changed ones', async () => {
     const { mkdir, writeFile, utimes, readFile: read } = await import('node:fs/promises');
     const { backupDirectory, restoreBackup } = await import('../../electron/repository/index.js');
