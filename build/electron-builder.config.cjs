@@ -37,7 +37,7 @@ module.exports = {
     '**/node_modules/bindings/**',
     '**/node_modules/file-uri-to-path/**',
     '**/node_modules/@napi-rs/keyring*/**',
-    '**/node_modules/@toondepauw/node-zstd*/**',
+    '**/node_modules/zstd-napi/**',
     '**/*.node',
   ],
   npmRebuild: false,

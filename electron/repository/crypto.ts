@@ -12,7 +12,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { Decoder, Encoder } from '@toondepauw/node-zstd';
+import { Compressor, Decompressor } from 'zstd-napi';
 import { RepoErrors } from './errors.js';
 
 export const NONCE_BYTES = 12;
@@ -122,12 +122,18 @@ export function equalBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const encoder = new Encoder(3);
-const decoder = new Decoder();
+/**
+ * One compression and one decompression context per thread, reused: a context per call costs
+ * more than compressing a small file. Single-shot compression records the content size in each
+ * frame, so the decoder allocates the output once.
+ */
+const compressor = new Compressor();
+compressor.setParameters({ compressionLevel: 3 });
+const decompressor = new Decompressor();
 
 /** zstd level 3, or the data as it is when compression saves less than 1/32 (section 5). */
 export function compressChunk(plaintext: Buffer): { stored: Buffer; compression: 0 | 1 } {
-  const compressed = encoder.encodeSync(plaintext);
+  const compressed = compressor.compress(plaintext);
   if (compressed.length <= plaintext.length - (plaintext.length >> 5)) {
     return { stored: compressed, compression: 1 };
   }
@@ -135,7 +141,7 @@ export function compressChunk(plaintext: Buffer): { stored: Buffer; compression:
 }
 
 export function decompress(stored: Buffer, compression: number): Buffer {
-  return compression === 1 ? decoder.decodeSync(stored) : stored;
+  return compression === 1 ? decompressor.decompress(stored) : stored;
 }
 
 export type EnvelopeKind = 1 | 2 | 3;
@@ -157,7 +163,7 @@ export function sealEnvelope(
   head.writeUInt32BE(labelBytes.length, 5);
   const aad = Buffer.concat([head, labelBytes]);
   const json = Buffer.from(JSON.stringify(body), 'utf8');
-  const packed = encoder.encodeSync(json);
+  const packed = compressor.compress(json);
   const sealed = gcmSeal(metadataKey, [Buffer.of(1), packed], aad);
   return Buffer.concat([aad, sealed]);
 }

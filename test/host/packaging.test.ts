@@ -14,7 +14,7 @@ describe('installer configuration', () => {
 
   it('unpacks the native modules from the asar', () => {
     const unpack = config['asarUnpack'] as string[];
-    for (const module of ['better-sqlite3', '@napi-rs/keyring', '@toondepauw/node-zstd']) {
+    for (const module of ['better-sqlite3', '@napi-rs/keyring', 'zstd-napi']) {
       expect(
         unpack.some((glob) => glob.includes(module)),
         module,

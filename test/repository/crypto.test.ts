@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   blobAad,
   compressChunk,
+  decompress,
   deriveEpochKeys,
   gcmOpen,
   gcmSeal,
@@ -10,6 +11,7 @@ import {
   readEnvelopeHead,
   sealEnvelope,
 } from '../../electron/repository/crypto.js';
+import { CompressStream } from 'zstd-napi';
 import { planRetention } from '../../electron/repository/maintenance.js';
 import { deriveStatus } from '../../electron/repository/manifest.js';
 
@@ -53,6 +55,22 @@ describe('blobs', () => {
     const text = compressChunk(Buffer.from('INSERT INTO t VALUES (1);\n'.repeat(5000)));
     expect(text.compression).toBe(1);
     expect(text.stored.length).toBeLessThan(5000);
+    expect(
+      decompress(text.stored, 1).equals(Buffer.from('INSERT INTO t VALUES (1);\n'.repeat(5000))),
+    ).toBe(true);
+  });
+
+  it('reads frames without a recorded content size (as written before November 2026)', async () => {
+    const plain = Buffer.from('{"subscription":"x"}\n'.repeat(20_000));
+    const stream = new CompressStream();
+    const parts: Buffer[] = [];
+    stream.on('data', (part: Buffer) => parts.push(part));
+    const done = new Promise((resolve) => stream.on('end', resolve));
+    stream.end(plain);
+    await done;
+    const frame = Buffer.concat(parts);
+    expect(frame.readUInt8(4) & 0xe0).toBe(0); // descriptor: no content size field, not single-segment
+    expect(decompress(frame, 1).equals(plain)).toBe(true);
   });
 });
 
