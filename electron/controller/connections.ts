@@ -6,18 +6,41 @@
 import type { BackupConfig } from '../catalog/index.js';
 import { RackClient } from '../rack/index.js';
 import { openRepository, type KeyMaterial, type Repository } from '../repository/index.js';
-import { openFileStorage, type Storage } from '../storage/index.js';
+import {
+  isUncPath,
+  openLocationStorage,
+  type OpenLocationOptions,
+  type ShareCredentials,
+  type Storage,
+} from '../storage/index.js';
 import { secretIds } from '../vault/index.js';
 import type { ControllerContext } from './context.js';
 import { ConfigErrors } from './errors.js';
+import { readCredentials } from './storage-credentials.js';
 
-/** Opens the configured location as storage (through the test seam, if any). */
+/**
+ * Opens a location as storage (through the test seam, if any). A Windows UNC path's share is
+ * connected first with the given credentials, else those stored for the configured location.
+ */
 export async function openLocation(
   ctx: ControllerContext,
   path: string,
-  options: { create?: boolean } = {},
+  options: OpenLocationOptions = {},
 ): Promise<Storage> {
-  return ctx.wrapStorage(await openFileStorage(path, options));
+  const credentials = options.credentials ?? storedCredentialsFor(ctx, path);
+  try {
+    return ctx.wrapStorage(await openLocationStorage(path, { ...options, credentials }));
+  } finally {
+    if (options.credentials === undefined) credentials?.password.fill(0);
+  }
+}
+
+/** The stored credentials when `path` is the configured location (the caller wipes them). */
+function storedCredentialsFor(ctx: ControllerContext, path: string): ShareCredentials | undefined {
+  if (!isUncPath(path)) return undefined; // only a UNC share is connected with them
+  const config = ctx.catalog.config.get();
+  if (config === null || config.locationPath !== path) return undefined;
+  return readCredentials(ctx, config.credentialRef);
 }
 
 /** The key material of the configured epoch, from the vault. The caller wipes it. */

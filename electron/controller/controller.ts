@@ -125,9 +125,12 @@ export class BackupController {
 
   // --- enable-backup wizard ---------------------------------------------------------------
 
-  /** Reachable, writable (probe written, read back, deleted), free space, nesting. */
-  async testLocation(location: LocationInput): Promise<LocationTestResult> {
-    return (await checkLocation(this.ctx, location)).result;
+  /** Reachable (with these credentials), writable (probe written, read back, deleted), free space, nesting. */
+  async testLocation(
+    location: LocationInput,
+    credentials: CredentialsInput | null = null,
+  ): Promise<LocationTestResult> {
+    return (await checkLocation(this.ctx, location, credentials)).result;
   }
 
   /** The rack certificate's SHA-256 fingerprint, for the operator to confirm before trusting it. */

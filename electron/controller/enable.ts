@@ -26,6 +26,9 @@ import type { ControllerContext } from './context.js';
 import { ConfigErrors } from './errors.js';
 import { inspectCertificate, operatorKeyId, parseOperatorKey, type PendingKeys } from './keys.js';
 import { checkLocation, describeRepository, locationId } from './location.js';
+import { storeCredentials, type CredentialsInput } from './storage-credentials.js';
+
+export type { CredentialsInput } from './storage-credentials.js';
 import { saveSlots } from './schedule-store.js';
 import { enabledSchedule } from './scheduler.js';
 
@@ -34,11 +37,6 @@ export type EncryptionInput =
   | { readonly mode: 'generated'; readonly pendingKeyId: string }
   | { readonly mode: 'imported'; readonly key: Uint8Array }
   | { readonly mode: 'certificate'; readonly certificate: Uint8Array };
-
-export interface CredentialsInput {
-  readonly username: string;
-  readonly password: Uint8Array;
-}
 
 export interface RackInput {
   readonly url: string;
@@ -72,7 +70,7 @@ export async function enableBackup(
 ): Promise<BackupConfig> {
   const location = parseOrThrow(locationSchema, input.location, 'location');
   const schedule = parseOrThrow(scheduleSchema, input.schedule ?? {}, 'schedule');
-  const storage = await requireUsableLocation(ctx, location);
+  const storage = await requireUsableLocation(ctx, location, input.credentials);
   const rack = await validateRack(ctx, input.rack);
   const key = resolveKey(ctx, pending, input.encryption);
   try {
@@ -114,7 +112,7 @@ export async function changeLocation(
 ): Promise<BackupConfig> {
   const current = ctx.config();
   const location = parseOrThrow(locationSchema, input.location, 'location');
-  const storage = await requireUsableLocation(ctx, location);
+  const storage = await requireUsableLocation(ctx, location, input.credentials);
   const key =
     input.encryption === null
       ? keyFromVault(ctx, current)
@@ -146,10 +144,11 @@ export async function changeCredentials(
   credentials: CredentialsInput,
 ): Promise<BackupConfig> {
   const current = ctx.config();
-  await requireUsableLocation(ctx, {
-    kind: current.locationKind as LocationInput['kind'],
-    path: current.locationPath,
-  });
+  await requireUsableLocation(
+    ctx,
+    { kind: current.locationKind as LocationInput['kind'], path: current.locationPath },
+    credentials,
+  );
   storeCredentials(ctx, current.locationId, credentials);
   const saved = ctx.catalog.transaction(() => {
     const result = ctx.catalog.config.save(
@@ -267,8 +266,9 @@ function withoutUpdated(config: BackupConfig): BackupConfigInput {
 async function requireUsableLocation(
   ctx: ControllerContext,
   location: LocationInput,
+  credentials: CredentialsInput | null = null,
 ): Promise<Storage> {
-  const { result, storage } = await checkLocation(ctx, location);
+  const { result, storage } = await checkLocation(ctx, location, credentials);
   if (storage !== null) return storage;
   const first: ErrorBody = result.problems[0] ?? {
     code: 'STORAGE_ACCESS_DENIED',
@@ -424,33 +424,4 @@ function storeRackPassword(ctx: ControllerContext, url: string, password: Uint8A
   ctx.logger.guard(secret);
   ctx.vault.put(secretIds.rackCredentials(url), secret, { label: `Rack password for ${url}` });
   secret.fill(0);
-}
-
-/** Stored as `username NUL password`, so the username shown in settings needs no second record. */
-function storeCredentials(ctx: ControllerContext, id: string, credentials: CredentialsInput): void {
-  const password = Buffer.from(credentials.password);
-  ctx.logger.guard(password);
-  const secret = Buffer.concat([
-    Buffer.from(credentials.username, 'utf8'),
-    Buffer.from([0]),
-    password,
-  ]);
-  password.fill(0);
-  ctx.vault.put(secretIds.storageCredentials(id), secret, {
-    label: `Storage credentials (${credentials.username})`,
-  });
-  secret.fill(0);
-}
-
-/** The username of the stored credentials, for settings (the password is never returned). */
-export function storedUsername(
-  ctx: ControllerContext,
-  credentialRef: string | null,
-): string | null {
-  if (credentialRef === null || !ctx.vault.has(credentialRef)) return null;
-  const secret = ctx.vault.get(credentialRef);
-  const end = secret.indexOf(0);
-  const username = secret.subarray(0, end < 0 ? 0 : end).toString('utf8');
-  secret.fill(0);
-  return username;
 }

@@ -13,6 +13,7 @@ import { locationSchema, parseOrThrow, type LocationInput } from './config.js';
 import { openLocation } from './connections.js';
 import type { ControllerContext } from './context.js';
 import type { LocationTestResult } from './contract-types.js';
+import { shareCredentialsOf, type CredentialsInput } from './storage-credentials.js';
 
 /** A stable id for a location: the same path is the same location. */
 export function locationId(location: LocationInput): string {
@@ -26,9 +27,14 @@ export interface LocationCheck {
   readonly storage: Storage | null;
 }
 
+/**
+ * Checks a location with the credentials it will be used with: those given (a new location or
+ * new credentials, not stored yet), else those stored for the configured location.
+ */
 export async function checkLocation(
   ctx: ControllerContext,
   input: LocationInput,
+  credentials?: CredentialsInput | null,
 ): Promise<LocationCheck> {
   const location = parseOrThrow(locationSchema, input, 'location');
   const problems: ErrorBody[] = [];
@@ -54,12 +60,19 @@ export async function checkLocation(
     return { result, storage: null };
   }
   let storage: Storage;
+  const given =
+    credentials === null || credentials === undefined ? undefined : shareCredentialsOf(credentials);
   try {
-    storage = await openLocation(ctx, location.path, { create: location.kind === 'folder' });
+    storage = await openLocation(ctx, location.path, {
+      create: location.kind === 'folder',
+      ...(given === undefined ? {} : { credentials: given }),
+    });
     result.reachable = true;
   } catch (error) {
     problems.push(asLifeboatError(error).toBody());
     return { result, storage: null };
+  } finally {
+    given?.password.fill(0);
   }
   try {
     const probe = await storage.probe();

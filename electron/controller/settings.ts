@@ -8,7 +8,7 @@ import { secretIds } from '../vault/index.js';
 import { parseOrThrow, scheduleSchema } from './config.js';
 import type { ControllerContext } from './context.js';
 import type { PrunePreview, Settings } from './contract-types.js';
-import { storedUsername } from './enable.js';
+import { storedUsername } from './storage-credentials.js';
 import { ConfigErrors } from './errors.js';
 import { operatorKeyId } from './keys.js';
 import { previewPrune } from './maintenance.js';

@@ -118,7 +118,7 @@ export function backupHandlers(deps: BackupHandlerDeps): Pick<Handlers, BackupMe
     'health.get': async () => c().health(),
     'location.test': async ({ location, credentials }) => {
       try {
-        return await c().testLocation(location);
+        return await c().testLocation(location, credentials);
       } finally {
         wipe(credentials?.password);
       }

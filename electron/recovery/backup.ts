@@ -14,7 +14,7 @@ import {
   type Manifest,
   type Repository,
 } from '../repository/index.js';
-import { openFileStorage, type Storage } from '../storage/index.js';
+import { openLocationStorage, type ShareCredentials, type Storage } from '../storage/index.js';
 import type { ComponentId } from './components.js';
 import { RecoveryErrors } from './errors.js';
 import { keyReference } from './kit-source.js';
@@ -48,9 +48,12 @@ export interface OpenedBackup extends RestorableBackup {
   close(): Promise<void>;
 }
 
-/** Opens the storage at a path the engineer typed (a folder or a mounted share). */
-export async function openLocation(path: string): Promise<Storage> {
-  return await openFileStorage(path);
+/**
+ * Opens the storage at a path the engineer typed: a folder, a mounted share, or a Windows UNC
+ * path whose share is connected first with the credentials given.
+ */
+export async function openLocation(path: string, credentials?: ShareCredentials): Promise<Storage> {
+  return await openLocationStorage(path, { credentials });
 }
 
 /** Every backup at the location, newest first, from the plaintext labels only (no key). */

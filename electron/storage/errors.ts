@@ -26,6 +26,14 @@ export const StorageErrors = defineErrors({
     category: 'internal',
     hint: 'An object name was refused before touching the storage. This is a defect; report it.',
   },
+  STORAGE_CREDENTIAL_CONFLICT: {
+    category: 'auth',
+    hint: 'Windows allows one user name per server and session. Disconnect the existing connection (`net use \\\\server\\share /delete`, or close Explorer windows on it) or give the same user name, then try again.',
+  },
+  STORAGE_UNC_UNSUPPORTED: {
+    category: 'refused',
+    hint: 'Mount the share first (Linux: `mount -t cifs //server/share /mnt/backup -o credentials=FILE`; macOS: Finder, Connect to Server) and choose the mount point as a mounted share.',
+  },
   STORAGE_IO: {
     category: 'storage',
     hint: 'The storage location reported an unexpected failure. Check the location and its logs, then try again.',

@@ -3,3 +3,11 @@ export type { ObjectInfo, ObjectReader, ProbeResult, SpaceInfo, Storage } from '
 export { isValidObjectName } from './storage.js';
 export { openFileStorage, type FileStorageOptions } from './file-storage.js';
 export { StorageErrors, storageError } from './errors.js';
+export {
+  defaultShareConnector,
+  isUncPath,
+  openLocationStorage,
+  type OpenLocationOptions,
+  type ShareConnector,
+  type ShareCredentials,
+} from './share-connection.js';

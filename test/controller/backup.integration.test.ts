@@ -6,7 +6,7 @@
  * location, wrong credentials, a second concurrent start, and the secret scan.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -110,6 +110,20 @@ describe('backup controller against a lab rack, a folder and the vault', () => {
     ).toBe('CONFIG_KEY_NOT_SAVED');
     controller.discardGeneratedKey(key.pendingKeyId);
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'refuses a Windows UNC location here, with its credentials, creating nothing',
+    async () => {
+      const unc = '\\\\nas01\\backups\\lifeboat';
+      const result = await controller.testLocation(
+        { kind: 'unc', path: unc },
+        { username: 'CONTOSO\\backup', password: Buffer.from(storagePassword) },
+      );
+      expect(result.reachable).toBe(false);
+      expect(result.problems.map((problem) => problem.code)).toEqual(['STORAGE_UNC_UNSUPPORTED']);
+      expect(existsSync(unc)).toBe(false); // not created as a relative folder named with backslashes
+    },
+  );
 
   it('tests the location, then enables backup with an imported key and storage credentials', async () => {
     const test = await controller.testLocation({ kind: 'folder', path: location });
