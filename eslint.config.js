@@ -1,6 +1,7 @@
 // Lint rules, including the architecture's import boundaries (docs/architecture.md):
 // a service never imports electron; the renderer reaches the main process only through the
 // shared contract; the repository knows nothing of racks, the catalog or the controller;
+// recovery never imports the controller, and the job lock they share imports neither;
 // the lab rack shares only the rack API types.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -63,6 +64,32 @@ export default tseslint.config(
         '**/lab-rack/**',
       ],
       'The repository is the truth on the share: it knows nothing of racks, the catalog, the vault or the controller.',
+    ),
+  },
+  {
+    files: ['electron/job-lock/**'],
+    rules: restrict(
+      [
+        'electron',
+        '**/catalog/**',
+        '**/controller/**',
+        '**/recovery/**',
+        '**/rack/**',
+        '**/repository/**',
+        '**/storage/**',
+        '**/vault/**',
+        '**/host/**',
+        '**/cli/**',
+        '**/lab-rack/**',
+      ],
+      'The job lock is shared by the controller and recovery: it knows only files under the profile folder, never the services that take it.',
+    ),
+  },
+  {
+    files: ['electron/recovery/**'],
+    rules: restrict(
+      ['electron', '**/controller/**', '**/host/**', '**/cli/**'],
+      'Recovery is a sibling of the controller: what both need (the job lock) lives in its own folder.',
     ),
   },
   {

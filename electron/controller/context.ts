@@ -10,7 +10,7 @@ import { openVault, type Vault } from '../vault/index.js';
 import type { Storage } from '../storage/index.js';
 import type { HostEvent } from './contract-types.js';
 import { BackupErrors, ConfigErrors } from './errors.js';
-import { currentJob } from './job-lock.js';
+import { currentJob } from '../job-lock/index.js';
 
 export interface ControllerOptions {
   /** The profile folder: catalog, vault, logs, jobs. */

@@ -3,6 +3,7 @@
  * Messages name ids, paths and settings, never a secret.
  */
 import { defineErrors } from '../../shared/errors.js';
+import { JobLockErrors } from '../job-lock/index.js';
 
 export const ConfigErrors = defineErrors({
   CONFIG_INVALID: {
@@ -24,10 +25,9 @@ export const ConfigErrors = defineErrors({
 });
 
 export const BackupErrors = defineErrors({
-  BACKUP_JOB_RUNNING: {
-    category: 'busy',
-    hint: 'Wait for the running job to finish (or cancel it), then start again.',
-  },
+  // Declared by the job lock, which recoveries take too; the same spec, so BackupErrors still
+  // creates and recognises it.
+  BACKUP_JOB_RUNNING: JobLockErrors.specs.BACKUP_JOB_RUNNING,
   BACKUP_INTERRUPTED: {
     category: 'internal',
     hint: 'The process running this job ended before it finished (closed, killed or crashed); nothing it wrote is listed. Run it again.',

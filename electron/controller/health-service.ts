@@ -9,7 +9,7 @@ import { connectRack, openLocation } from './connections.js';
 import type { ControllerContext } from './context.js';
 import type { Health } from './contract-types.js';
 import { computeHealth, type LocationProbe, type RackProbe } from './health.js';
-import { currentJob } from './job-lock.js';
+import { currentJob } from '../job-lock/index.js';
 import { nextScheduledRun } from './settings.js';
 
 const PROBE_TIMEOUT_MS = 10_000;

@@ -30,7 +30,9 @@ export type { PruneOutcome } from './maintenance.js';
 export type { ScheduleInput } from './settings.js';
 export type { CertificateInfo, GeneratedKey } from './keys.js';
 export { operatorKeyId, formatKey, parseOperatorKey } from './keys.js';
-export { currentJob, acquireJobLock, type JobLock, type JobLockHolder } from './job-lock.js';
+// The lock itself lives in electron/job-lock/ (recoveries take it too); `lifeboat backup`
+// reads the running job through the controller's API.
+export { currentJob, type JobLockHolder } from '../job-lock/index.js';
 export {
   FREQUENCY_HOURS,
   RETENTION_DAYS,

@@ -20,7 +20,7 @@ import type {
   VerifyResult,
 } from './contract-types.js';
 import { BackupErrors, ConfigErrors } from './errors.js';
-import { acquireJobLock } from './job-lock.js';
+import { acquireJobLock } from '../job-lock/index.js';
 import { planRetention } from './retention.js';
 
 const isComponent = (name: string): name is ComponentName =>

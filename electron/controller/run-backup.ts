@@ -10,7 +10,7 @@ import { exportAll, type ComponentOutcome } from './backup-job.js';
 import { newId, type ControllerContext } from './context.js';
 import type { BackupStatus, ComponentName, JobSummary } from './contract-types.js';
 import { BackupErrors } from './errors.js';
-import { acquireJobLock } from './job-lock.js';
+import { acquireJobLock } from '../job-lock/index.js';
 import { connectRack, openConfiguredRepository } from './connections.js';
 import { jobSummary } from './jobs.js';
 import { catalogRow } from './maintenance.js';

@@ -8,6 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { asLifeboatError } from '../../shared/errors.js';
 import type { Catalog } from '../catalog/index.js';
+import { acquireJobLock } from '../job-lock/index.js';
 import type { RackClient } from '../rack/index.js';
 import { RESTORE_ORDER, inRestoreOrder, parseComponentId, type ComponentId } from './components.js';
 import { RecoveryErrors } from './errors.js';
@@ -92,17 +93,33 @@ export function currentOperator(): Operator {
   return { user, host: hostname() };
 }
 
-/** Restores the backup into the rack and proves it; returns the saved report. */
+/**
+ * Restores the backup into the rack and proves it; returns the saved report. Refused with
+ * BACKUP_JOB_RUNNING while another job (a backup, verify, prune or recovery) runs on this
+ * profile; the run holds the job lock from pre-flight to the report.
+ */
 export async function runRecovery(options: RunOptions): Promise<RecoveryReport> {
   const kind = options.kind ?? (options.components === undefined ? 'recovery' : 'heal');
   const components = inRestoreOrder(options.components ?? RESTORE_ORDER);
   const plan = planRestore(options.backup.id, options.backup.components, components);
+  // Known before the lock is taken, so a job refused meanwhile names this recovery's id (the
+  // one its journal, report and `recovery resume --id` use).
+  const runId = randomUUID();
+  return await holdingJobLock(options.home, runId, kind, () =>
+    startRun(options, { runId, kind, components, plan }),
+  );
+}
+
+async function startRun(
+  options: RunOptions,
+  run: { runId: string; kind: RecoveryKind; components: ComponentId[]; plan: RestorePlan },
+): Promise<RecoveryReport> {
+  const { runId, kind, components, plan } = run;
   const heal = kind === 'heal';
   const checked = await checkedClient(options, components, { heal, running: heal });
   const { client } = checked;
   try {
     await options.beforeRestore?.(checked.preflight);
-    const runId = randomUUID();
     const context: RunContext = {
       runId,
       kind,
@@ -120,6 +137,25 @@ export async function runRecovery(options: RunOptions): Promise<RecoveryReport> 
     return await carryOut(options, context, plan, journal, checked);
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Runs `work` holding the profile's job lock under the recovery's id, so a backup, verify or
+ * prune (scheduled, in the app or another process) never runs beside a restore into the rack,
+ * and a controller opening meanwhile does not settle this run's job as interrupted.
+ */
+async function holdingJobLock<T>(
+  home: string,
+  runId: string,
+  kind: RecoveryKind,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = acquireJobLock(home, runId, kind);
+  try {
+    return await work();
+  } finally {
+    lock.release();
   }
 }
 
@@ -149,9 +185,18 @@ export async function unfinishedRecoveries(
   return result;
 }
 
-/** Continues an unfinished run where its journal stands; never commits a component twice. */
+/**
+ * Continues an unfinished run where its journal stands; never commits a component twice.
+ * Holds the job lock under the run's id, like a new run.
+ */
 export async function resumeRecovery(options: ResumeOptions): Promise<RecoveryReport> {
   const saved = await loadRunContext(options.home, options.runId);
+  return await holdingJobLock(options.home, saved.runId, saved.kind, () =>
+    continueRun(options, saved),
+  );
+}
+
+async function continueRun(options: ResumeOptions, saved: RunContext): Promise<RecoveryReport> {
   if (saved.backupId !== options.backup.id) {
     throw RecoveryErrors.create(
       'RECOVERY_JOURNAL_MISMATCH',

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentJob } from '../../electron/controller/job-lock.js';
+import { currentJob } from '../../electron/job-lock/index.js';
 import { startLabRack, type LabRack } from '../helpers/lab-rack.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../electron/catalog/index.js';
-import { BackupController, acquireJobLock } from '../../electron/controller/index.js';
+import { BackupController } from '../../electron/controller/index.js';
+import { acquireJobLock } from '../../electron/job-lock/index.js';
 
 const vault =
   process.env['LIFEBOAT_TEST_KEYRING'] === '1'

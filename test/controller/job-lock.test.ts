@@ -3,8 +3,12 @@ import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackupErrors } from '../../electron/controller/errors.js';
-import { acquireJobLock, currentJob, jobLockPath } from '../../electron/controller/job-lock.js';
+import {
+  JobLockErrors,
+  acquireJobLock,
+  currentJob,
+  jobLockPath,
+} from '../../electron/job-lock/index.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'lifeboat-lock-'));
 
@@ -18,7 +22,7 @@ describe('cross-process job lock', () => {
     } catch (error) {
       caught = error;
     }
-    expect(BackupErrors.is(caught, 'BACKUP_JOB_RUNNING')).toBe(true);
+    expect(JobLockErrors.is(caught, 'BACKUP_JOB_RUNNING')).toBe(true);
     expect((caught as Error).message).toContain('job-1');
     expect(currentJob(dir)?.jobId).toBe('job-1');
     first.release();
@@ -36,7 +40,7 @@ describe('cross-process job lock', () => {
         '--import',
         'tsx',
         '-e',
-        `import('${join(process.cwd(), 'electron/controller/job-lock.ts')}').then((m) => { m.acquireJobLock(process.argv[1], 'app-job', 'backup'); console.log('held'); setInterval(() => {}, 1000); });`,
+        `import('${join(process.cwd(), 'electron/job-lock/index.ts')}').then((m) => { m.acquireJobLock(process.argv[1], 'app-job', 'backup'); console.log('held'); setInterval(() => {}, 1000); });`,
         dir,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },

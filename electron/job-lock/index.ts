@@ -1,16 +1,19 @@
 /**
  * One job at a time, across processes: the desktop app and the `lifeboat` command may be
  * started together on one profile folder, and the second start must be refused naming the
- * running job. The lock is a small JSON file under `<home>/jobs/`, created with O_EXCL so only
- * one process wins. A holder that died (same host, pid gone) leaves a stale lock that the next
- * acquirer clears.
+ * running job. Backups, verify and prune (electron/controller/) and every recovery that writes
+ * to a rack (electron/recovery/) take it. The lock is a small JSON file under `<home>/jobs/`,
+ * created with O_EXCL so only one process wins. A holder that died (same host, pid gone) leaves
+ * a stale lock that the next acquirer clears.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BackupErrors } from './errors.js';
+import { JobLockErrors } from './errors.js';
+
+export { JobLockErrors };
 
 const holderSchema = z.object({
   jobId: z.string().min(1),
@@ -59,10 +62,10 @@ export function acquireJobLock(home: string, jobId: string, kind: string): JobLo
     if (holder === RELEASED) continue;
     if (holder === null && isFresh(path)) {
       // Another process created the file and has not finished writing it yet.
-      throw BackupErrors.create('BACKUP_JOB_RUNNING', 'Another job is starting at this moment.');
+      throw JobLockErrors.create('BACKUP_JOB_RUNNING', 'Another job is starting at this moment.');
     }
     if (holder !== null && isAlive(holder)) {
-      throw BackupErrors.create(
+      throw JobLockErrors.create(
         'BACKUP_JOB_RUNNING',
         `Job ${holder.jobId} (${holder.kind}) is running (process ${holder.pid} on ${holder.host}, started ${holder.startedAt}).`,
         { details: { jobId: holder.jobId, kind: holder.kind, pid: holder.pid } },
@@ -70,7 +73,7 @@ export function acquireJobLock(home: string, jobId: string, kind: string): JobLo
     }
     rmSync(path, { force: true });
   }
-  throw BackupErrors.create('BACKUP_JOB_RUNNING', 'Another job took the job lock at this moment.');
+  throw JobLockErrors.create('BACKUP_JOB_RUNNING', 'Another job took the job lock at this moment.');
 }
 
 /** The running job, or null; a dead holder counts as none. */
