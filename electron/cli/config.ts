@@ -7,7 +7,14 @@ import { BackupController } from '../controller/index.js';
 import type { EncryptionInput, Settings } from '../controller/index.js';
 import { settingFromText } from '../controller/index.js';
 import { flagOption, stringOption, type CommandGroup, type ParsedArgs } from './command.js';
-import { CliErrors, printResult, readSecret, type CliContext } from './io.js';
+import {
+  CliErrors,
+  printResult,
+  readSecret,
+  STORAGE_CREDENTIAL_OPTIONS,
+  storageCredentialsFromArgs,
+  type CliContext,
+} from './io.js';
 
 /**
  * Opens the controller on the profile folder. A passphrase-protected vault is opened with the
@@ -88,16 +95,6 @@ export async function encryptionFromArgs(
   );
 }
 
-async function credentialsFromArgs(ctx: CliContext, args: ParsedArgs) {
-  const username = stringOption(args, 'storage-user');
-  const passwordSource = stringOption(args, 'storage-password');
-  if (username === undefined && passwordSource === undefined) return null;
-  if (username === undefined || passwordSource === undefined) {
-    throw CliErrors.create('CLI_USAGE', '--storage-user and --storage-password go together.');
-  }
-  return { username, password: await readSecret(ctx, passwordSource, 'storage password') };
-}
-
 async function rackFromArgs(ctx: CliContext, args: ParsedArgs) {
   return {
     url: required(args, 'rack'),
@@ -139,8 +136,7 @@ export function settingsText(settings: Settings): string {
 const LOCATION_OPTIONS = {
   location: { type: 'string' },
   kind: { type: 'string' },
-  'storage-user': { type: 'string' },
-  'storage-password': { type: 'string' },
+  ...STORAGE_CREDENTIAL_OPTIONS,
 } as const;
 const KEY_OPTIONS = { key: { type: 'string' }, certificate: { type: 'string' } } as const;
 const RACK_OPTIONS = {
@@ -218,7 +214,7 @@ export const configCommands: CommandGroup = {
         const retentionDays = numberOption(args, 'retention');
         const input = {
           location: { kind: locationKind(args), path: required(args, 'location') },
-          credentials: await credentialsFromArgs(ctx, args),
+          credentials: await storageCredentialsFromArgs(ctx, args),
           encryption: (await encryptionFromArgs(ctx, args, false)) as EncryptionInput,
           rack: await rackFromArgs(ctx, args),
           schedule: {
@@ -243,7 +239,7 @@ export const configCommands: CommandGroup = {
       run: async (ctx, args) => {
         const input = {
           location: { kind: locationKind(args), path: required(args, 'location') },
-          credentials: await credentialsFromArgs(ctx, args),
+          credentials: await storageCredentialsFromArgs(ctx, args),
           encryption: await encryptionFromArgs(ctx, args, true),
         };
         return withController(ctx, async (controller) => {
@@ -258,7 +254,7 @@ export const configCommands: CommandGroup = {
       usage: '--storage-user NAME --storage-password FILE|-',
       options: { 'storage-user': { type: 'string' }, 'storage-password': { type: 'string' } },
       run: async (ctx, args) => {
-        const credentials = await credentialsFromArgs(ctx, args);
+        const credentials = await storageCredentialsFromArgs(ctx, args);
         if (credentials === null)
           throw CliErrors.create('CLI_USAGE', 'Give --storage-user and --storage-password.');
         return withController(ctx, async (controller) => {

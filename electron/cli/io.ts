@@ -6,6 +6,7 @@
  * they do not land in shell history or `ps` output.
  */
 import { readFile } from 'node:fs/promises';
+import { stringOption, type ParsedArgs } from './command.js';
 import {
   ERROR_CATEGORIES,
   asLifeboatError,
@@ -106,3 +107,23 @@ export function reportError(ctx: CliContext, error: unknown): number {
 }
 
 export { formatBytes } from '../../shared/format.js';
+
+/** The storage credentials options, for a location that needs them (a UNC share). */
+export const STORAGE_CREDENTIAL_OPTIONS = {
+  'storage-user': { type: 'string' },
+  'storage-password': { type: 'string' },
+} as const;
+
+/** `--storage-user NAME --storage-password FILE|-`, both or neither; the caller wipes the password. */
+export async function storageCredentialsFromArgs(
+  ctx: CliContext,
+  args: ParsedArgs,
+): Promise<{ username: string; password: Buffer } | null> {
+  const username = stringOption(args, 'storage-user');
+  const passwordSource = stringOption(args, 'storage-password');
+  if (username === undefined && passwordSource === undefined) return null;
+  if (username === undefined || passwordSource === undefined) {
+    throw CliErrors.create('CLI_USAGE', '--storage-user and --storage-password go together.');
+  }
+  return { username, password: await readSecret(ctx, passwordSource, 'storage password') };
+}

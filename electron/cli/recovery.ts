@@ -29,14 +29,24 @@ import {
   type RunOptions,
 } from '../recovery/index.js';
 import { flagOption, stringOption, type CommandGroup, type ParsedArgs } from './command.js';
-import { CliErrors, formatBytes, printResult, readSecret, type CliContext } from './io.js';
+import {
+  CliErrors,
+  formatBytes,
+  printResult,
+  readSecret,
+  STORAGE_CREDENTIAL_OPTIONS,
+  storageCredentialsFromArgs,
+  type CliContext,
+} from './io.js';
 
 const KEY_OPTIONS = {
   key: { type: 'string' },
   pfx: { type: 'string' },
   'pfx-password': { type: 'string' },
 } as const;
-const LOCATION_OPTION = { location: { type: 'string' } } as const;
+/** A location, and the credentials of its share when it is a UNC path. */
+const LOCATION_USAGE = '--location PATH [--storage-user NAME --storage-password FILE|-]';
+const LOCATION_OPTION = { location: { type: 'string' }, ...STORAGE_CREDENTIAL_OPTIONS } as const;
 const RACK_OPTIONS = {
   rack: { type: 'string' },
   fingerprint: { type: 'string' },
@@ -117,14 +127,25 @@ async function withCatalog<T>(ctx: CliContext, run: (catalog: Catalog) => Promis
   }
 }
 
+/** Opens `--location`, connecting a UNC share with `--storage-user`/`--storage-password` if given. */
+async function openLocationOf(ctx: CliContext, args: ParsedArgs, location: string) {
+  const credentials = await storageCredentialsFromArgs(ctx, args);
+  try {
+    return await openLocation(location, credentials ?? undefined);
+  } finally {
+    credentials?.password.fill(0);
+  }
+}
+
 async function withBackup<T>(
   ctx: CliContext,
+  args: ParsedArgs,
   location: string,
   backupId: string,
   key: DecryptionKey,
   run: (backup: OpenedBackup) => Promise<T>,
 ): Promise<T> {
-  const storage = await openLocation(location);
+  const storage = await openLocationOf(ctx, args, location);
   const backup = await openBackup(storage, backupId, key);
   wipe(key);
   try {
@@ -148,7 +169,7 @@ async function restoreIntoRack(
 ): Promise<number> {
   const password = await readSecret(ctx, stringOption(args, 'password-file'), 'rack password');
   const report = await withCatalog(ctx, (catalog) =>
-    withBackup(ctx, required(args, 'location'), backupId, key, (backup) =>
+    withBackup(ctx, args, required(args, 'location'), backupId, key, (backup) =>
       restore({
         home: ctx.home,
         catalog,
@@ -241,10 +262,10 @@ export const recoveryCommands: CommandGroup = {
   commands: {
     discover: {
       summary: 'List the backups at a location without any key.',
-      usage: '--location PATH',
+      usage: LOCATION_USAGE,
       options: { ...LOCATION_OPTION },
       async run(ctx, args) {
-        const storage = await openLocation(required(args, 'location'));
+        const storage = await openLocationOf(ctx, args, required(args, 'location'));
         const backups = await discoverBackups(storage);
         printResult(ctx, { location: storage.location, backups }, () => describeBackups(backups));
         return 0;
@@ -252,12 +273,12 @@ export const recoveryCommands: CommandGroup = {
     },
     verify: {
       summary: 'Open a backup with its key and read everything it references.',
-      usage: `ID --location PATH ${KEY_USAGE}`,
+      usage: `ID ${LOCATION_USAGE} ${KEY_USAGE}`,
       options: { ...LOCATION_OPTION, ...KEY_OPTIONS },
       async run(ctx, args) {
         const id = backupIdArgument(args);
         const key = await decryptionKey(ctx, args);
-        const result = await withBackup(ctx, required(args, 'location'), id, key, (backup) =>
+        const result = await withBackup(ctx, args, required(args, 'location'), id, key, (backup) =>
           verifyForRecovery(backup, { signal: ctx.signal }),
         );
         printResult(ctx, result, () => `Backup ${id} verified: every component can be restored.`);
@@ -267,7 +288,7 @@ export const recoveryCommands: CommandGroup = {
     run: {
       summary:
         'Restore a backup into a rack in recovery mode (or heal components with --heal) and prove it.',
-      usage: `ID --location PATH ${KEY_USAGE} ${RACK_USAGE} [--component C]... [--heal]`,
+      usage: `ID ${LOCATION_USAGE} ${KEY_USAGE} ${RACK_USAGE} [--component C]... [--heal]`,
       options: {
         ...LOCATION_OPTION,
         ...KEY_OPTIONS,
@@ -293,10 +314,11 @@ export const recoveryCommands: CommandGroup = {
     },
     resume: {
       summary: 'Continue the unfinished recovery of this profile from where it stopped.',
-      usage: `[--id RECOVERY] ${KEY_USAGE} --password-file FILE [--retries N]`,
+      usage: `[--id RECOVERY] ${KEY_USAGE} --password-file FILE [--retries N] [--storage-user NAME --storage-password FILE|-]`,
       options: {
         id: { type: 'string' },
         ...KEY_OPTIONS,
+        ...STORAGE_CREDENTIAL_OPTIONS,
         'password-file': { type: 'string' },
         retries: { type: 'string' },
       },
@@ -324,6 +346,7 @@ export const recoveryCommands: CommandGroup = {
           try {
             return await withBackup(
               ctx,
+              args,
               chosen.context.location,
               chosen.context.backupId,
               key,
@@ -367,7 +390,7 @@ export const recoveryCommands: CommandGroup = {
     drill: {
       summary:
         'Recovery drill: restore a backup into a lab rack, prove it, and mark the backup proven.',
-      usage: `ID --location PATH ${KEY_USAGE} ${RACK_USAGE}`,
+      usage: `ID ${LOCATION_USAGE} ${KEY_USAGE} ${RACK_USAGE}`,
       options: { ...LOCATION_OPTION, ...KEY_OPTIONS, ...RACK_OPTIONS },
       async run(ctx, args) {
         const id = backupIdArgument(args);

@@ -259,8 +259,25 @@ export function recoveryHandlers(deps: RecoveryHandlerDeps): Pick<Handlers, Reco
 
   return {
     'recovery.discover': async ({ location, credentials }) => {
-      credentials?.password.fill(0);
-      const storage = await openLocation(location.path);
+      let storage: Storage;
+      try {
+        storage = await openLocation(
+          location.path,
+          credentials === null
+            ? undefined
+            : {
+                username: credentials.username,
+                // A view, not a copy: wiping the message's bytes below wipes what was used.
+                password: Buffer.from(
+                  credentials.password.buffer,
+                  credentials.password.byteOffset,
+                  credentials.password.byteLength,
+                ),
+              },
+        );
+      } finally {
+        credentials?.password.fill(0);
+      }
       const backups = await discoverBackups(storage);
       const sessionId = `session-${randomUUID()}`;
       sessions.set(sessionId, { storage, location: location.path, opened: null, target: null });
