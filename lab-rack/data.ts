@@ -68,8 +68,16 @@ export interface ArtifactSpec {
   refsOf(value: string): Ref[];
   count(scale: Scale): number;
   make(ctx: GenContext, index: number, version: number): string;
-  /** On mutate, the share of touched records that are new ones (the rest are updates). */
+  /**
+   * On mutate, the share of touched records that are new ones; the rest, less the deletes, are
+   * updates of the kind's hot rows (mutation.ts).
+   */
   readonly growth: number;
+  /**
+   * On mutate, the share of touched records that are removed. Only for kinds no record refers
+   * to, so that every export still passes a restore's reference checks.
+   */
+  readonly deletes: number;
   readonly mutable: boolean;
 }
 
@@ -169,6 +177,17 @@ const stamp = (ctx: GenContext, label: string, i: number, version: number) =>
     ? ctx.rng.date(label, i)
     : new Date(Date.UTC(2026, 6, 1) + version * 3_600_000 + (i % 3600) * 1000).toISOString();
 
+/**
+ * Identifiers led by a sequence number (a CA's serial led by its request number, then random
+ * bits; a database's sequential GUIDs): dumps ordered by them list records in creation order, so
+ * new records come last, as in the real services' exports.
+ */
+const sequence = (i: number) => i.toString(16).padStart(8, '0');
+const sequentialSerial = (ctx: GenContext, i: number) =>
+  `${sequence(i)}${ctx.rng.hex('cert-serial', i, 24)}`;
+const sequentialGuid = (ctx: GenContext, label: string, i: number) =>
+  `${sequence(i)}${ctx.rng.uuid(label, i).slice(8)}`;
+
 const ref = (component: ComponentId, kind: string, key: string): Ref => ({ component, kind, key });
 const subscriptionRef = (id: string) => ref('arm', 'subscriptions.sql', id);
 const noRefs = (): Ref[] => [];
@@ -183,6 +202,7 @@ function sqlSpec(
     row: (ctx: GenContext, i: number, version: number) => (string | number | null)[];
     refs?: (values: (string | number | null)[]) => Ref[];
     growth?: number;
+    deletes?: number;
     mutable?: boolean;
   },
 ): ArtifactSpec {
@@ -197,6 +217,7 @@ function sqlSpec(
     count: spec.count,
     make: (ctx, i, version) => sqlLine(table, spec.row(ctx, i, version)),
     growth: spec.growth ?? 0,
+    deletes: spec.deletes ?? 0,
     mutable: spec.mutable ?? true,
   };
 }
@@ -210,6 +231,7 @@ function jsonSpec(
     record: (ctx: GenContext, i: number, version: number) => Record<string, unknown>;
     refs?: (record: Record<string, unknown>) => Ref[];
     growth?: number;
+    deletes?: number;
     mutable?: boolean;
   },
 ): ArtifactSpec {
@@ -224,6 +246,7 @@ function jsonSpec(
     count: spec.count,
     make: (ctx, i, version) => JSON.stringify(spec.record(ctx, i, version)),
     growth: spec.growth ?? 0,
+    deletes: spec.deletes ?? 0,
     mutable: spec.mutable ?? true,
   };
 }
@@ -248,6 +271,7 @@ function ldifSpec(
     count: spec.count,
     make: (ctx, i, version) => ldifEntry(spec.entry(ctx, i, version)),
     growth: spec.growth ?? 0,
+    deletes: 0,
     mutable: true,
   };
 }
@@ -274,6 +298,7 @@ function documentSpec(
     count: () => 1,
     make: (ctx) => make(ctx),
     growth: 0,
+    deletes: 0,
     mutable: false,
   };
 }
@@ -566,6 +591,7 @@ const federation: ArtifactSpec[] = [
         ` => issue(Type = "${ctx.rng.pick(CLAIM_TYPES, 'claim-out', i, v)}", Value = c.Value);`,
       ].join('\n'),
     growth: 0,
+    deletes: 0,
     mutable: true,
   },
 ];
@@ -585,7 +611,7 @@ const ca: ArtifactSpec[] = [
     row: (ctx, i, v) => {
       const issued = ctx.rng.date('issued', i);
       return [
-        ctx.rng.hex('cert-serial', i, 32),
+        sequentialSerial(ctx, i),
         `CN=${ctx.rng.pick(ROLES, 'cert-role', i).toLowerCase()}-${i}.${ctx.rack.region}.${ctx.rack.externalDomain}`,
         issued,
         new Date(Date.parse(issued) + 730 * 86_400_000).toISOString(),
@@ -708,6 +734,7 @@ const srp: ArtifactSpec[] = [
   sqlSpec('srp', 'storage-accounts.sql', 'storage_accounts', {
     count: (s) => 2000 * n(s),
     growth: 0.3,
+    deletes: 0.05,
     row: (ctx, i, v) => {
       const account = `sa${ctx.rng.hex('account', i, 10)}${i}`;
       return [
@@ -733,6 +760,7 @@ const nrp: ArtifactSpec[] = [
   jsonSpec('nrp', 'virtual-networks.jsonl', {
     count: (s) => 800 * n(s),
     growth: 0.3,
+    deletes: 0.05,
     record: (ctx, i, v) => {
       const sub = subscriptionId(
         ctx,
@@ -792,9 +820,12 @@ const keyvault: ArtifactSpec[] = [
     count: counts.secrets,
     growth: 1,
     row: (ctx, i, v) => {
-      // A rotation is a new record: a new version of an existing secret name.
+      // A rotation is a new record: a new version of an existing secret name. Names fill the
+      // vaults in order, so the rotations of one mutation (consecutive names) share few vaults.
       const base = i % counts.secrets(ctx.scale);
-      const vault = vaultKey(base % counts.vaults(ctx.scale));
+      const vault = vaultKey(
+        Math.floor((base * counts.vaults(ctx.scale)) / counts.secrets(ctx.scale)),
+      );
       const name = `secret-${pad(base)}`;
       return [
         `${vault}/${name}/${ctx.rng.hex('secret-version', i, 32)}`,
@@ -817,6 +848,7 @@ const keyvault: ArtifactSpec[] = [
   jsonSpec('keyvault', 'deleted-items.jsonl', {
     count: (s) => 200 * n(s),
     growth: 1,
+    deletes: 0.25, // purged
     record: (ctx, i) => {
       const vault = vaultKey(i % counts.vaults(ctx.scale));
       return {
@@ -853,7 +885,7 @@ const rbac: ArtifactSpec[] = [
         ? principalId(ctx, ctx.rng.int('ra-sp', i, 0, counts.principals(ctx.scale) - 1))
         : userId(ctx, ctx.rng.int('ra-user', i, 0, counts.users(ctx.scale) - 1));
       return [
-        ctx.rng.uuid('role-assignment', i),
+        sequentialGuid(ctx, 'role-assignment', i),
         principal,
         toPrincipal ? 'ServicePrincipal' : 'User',
         roleDefinitionId(ctx, ctx.rng.int('ra-role', i, 0, counts.roleDefinitions(ctx.scale) - 1)),
@@ -869,6 +901,7 @@ const rbac: ArtifactSpec[] = [
       ref('rbac', 'role-definitions.jsonl', sqlText(values, 3)),
       subscriptionRef(scopeSubscription(sqlText(values, 4))),
     ],
+    deletes: 0.1, // access revoked
     mutable: false,
   }),
   jsonSpec('rbac', 'policy-assignments.jsonl', {

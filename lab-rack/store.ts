@@ -29,6 +29,7 @@ import {
 } from './data.js';
 import { ApiError, LabErrors } from './errors.js';
 import { Malformed, frameable, separatorOf } from './framing.js';
+import { changesOnMutate, planChange, type ChangePlan } from './mutation.js';
 import { makeCaMaterial } from './pki.js';
 import { Seeded } from './random.js';
 
@@ -76,6 +77,13 @@ export interface ImportRow {
   readonly state: 'open' | 'committed' | 'failed' | 'abandoned';
   readonly created: string;
   readonly failure: { code: string; message: string } | null;
+}
+
+/** What one `mutate` did: records regenerated in place, appended, and removed. */
+export interface MutationCounts {
+  readonly changed: number;
+  readonly added: number;
+  readonly deleted: number;
 }
 
 export interface ImportArtifactRow {
@@ -620,49 +628,93 @@ export class RackStore {
   // ------------------------------------------------------------------------------------------
   // Living, dying and redeploying
 
-  /** Changes about `percent`% of the records the way a living rack does, in one transaction. */
-  mutate(percent: number): { changed: number; added: number } {
+  /**
+   * Changes about `percent`% of the records the way a living rack does (mutation.ts), in one
+   * transaction so that an export sees the rack before or after it, never in between.
+   */
+  mutate(percent: number): MutationCounts {
     const ctx = this.#context();
     const mutation = Number(this.meta('mutations') ?? '0') + 1;
-    const upsert = this.db.prepare(
-      'INSERT INTO records (component, kind, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (component, kind, key) DO UPDATE SET value = excluded.value',
-    );
-    const next = this.db
-      .prepare('SELECT next FROM counters WHERE component = ? AND kind = ?')
-      .pluck();
-    const setNext = this.db.prepare(
-      'UPDATE counters SET next = ? WHERE component = ? AND kind = ?',
-    );
-    let changed = 0;
-    let added = 0;
+    const counts = { changed: 0, added: 0, deleted: 0 };
     this.db
       .transaction(() => {
         for (const id of COMPONENT_IDS) {
-          for (const spec of ARTIFACTS[id].filter(
-            (candidate) => candidate.mutable || candidate.growth > 0,
-          )) {
-            const base = spec.count(ctx.scale);
-            let grown = Number(next.get(id, spec.name) ?? base);
-            const touched = Math.max(1, Math.round((grown * percent) / 100));
-            for (let k = 0; k < touched; k++) {
-              const grow =
-                !spec.mutable || ctx.rng.unit(`mutate-${spec.name}`, k, mutation) < spec.growth;
-              const index = grow
-                ? grown++
-                : ctx.rng.int(`mutate-${spec.name}-pick`, k, 0, base - 1, mutation);
-              const value = spec.make(ctx, index, grow ? 0 : mutation);
-              upsert.run(id, spec.name, spec.keyOf(value), Buffer.from(value));
-              if (grow) added++;
-              else changed++;
-            }
-            setNext.run(grown, id, spec.name);
+          for (const spec of ARTIFACTS[id].filter(changesOnMutate)) {
+            const plan = planChange(
+              spec,
+              spec.count(ctx.scale),
+              this.#nextIndex(spec, ctx.scale),
+              percent,
+              ctx.rng.unit(`mutate-hot-${id}-${spec.name}`, 0),
+            );
+            counts.deleted += this.#deleteRows(spec, plan.deletes);
+            counts.changed += this.#touchHotRows(ctx, spec, plan, mutation);
+            counts.added += this.#appendRows(ctx, spec, plan);
           }
           this.#refreshStats(id);
         }
         this.#setMeta('mutations', String(mutation));
       })
       .immediate();
-    return { changed, added };
+    return counts;
+  }
+
+  /** The generation index the kind's next new record gets. */
+  #nextIndex(spec: ArtifactSpec, scale: Scale): number {
+    const next = this.db
+      .prepare('SELECT next FROM counters WHERE component = ? AND kind = ?')
+      .pluck()
+      .get(spec.component, spec.name) as number | undefined;
+    return next ?? spec.count(scale);
+  }
+
+  /** Removes the first `count` records in export order, so only the artifact's start changes. */
+  #deleteRows(spec: ArtifactSpec, count: number): number {
+    if (count === 0) return 0;
+    return this.db
+      .prepare(
+        `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE component = ? AND kind = ?
+           ORDER BY key LIMIT ?)`,
+      )
+      .run(spec.component, spec.name, count).changes;
+  }
+
+  /** Regenerates the hot window's records at this mutation's version (gone ones stay gone). */
+  #touchHotRows(ctx: GenContext, spec: ArtifactSpec, plan: ChangePlan, mutation: number): number {
+    const update = this.db.prepare(
+      'UPDATE records SET value = ? WHERE component = ? AND kind = ? AND key = ?',
+    );
+    let changed = 0;
+    for (let index = plan.hotFrom; index < plan.hotFrom + plan.updates; index++) {
+      const value = spec.make(ctx, index, mutation);
+      changed += update.run(
+        Buffer.from(value),
+        spec.component,
+        spec.name,
+        spec.keyOf(value),
+      ).changes;
+    }
+    return changed;
+  }
+
+  /**
+   * Adds the plan's new records and moves the kind's counter past them. A record already there
+   * (restored from a backup taken after earlier mutations) is the same record: it is kept.
+   */
+  #appendRows(ctx: GenContext, spec: ArtifactSpec, plan: ChangePlan): number {
+    const insert = this.db.prepare(
+      'INSERT INTO records (component, kind, key, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    let added = 0;
+    const end = plan.appendFrom + plan.appends;
+    for (let index = plan.appendFrom; index < end; index++) {
+      const value = spec.make(ctx, index, 0);
+      added += insert.run(spec.component, spec.name, spec.keyOf(value), Buffer.from(value)).changes;
+    }
+    this.db
+      .prepare('INSERT OR REPLACE INTO counters (component, kind, next) VALUES (?, ?, ?)')
+      .run(spec.component, spec.name, end);
+    return added;
   }
 
   /** Damages one component: a tenth of its records vanish and it reports itself degraded. */

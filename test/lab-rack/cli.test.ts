@@ -104,7 +104,9 @@ describe('subcommands beside a running server', () => {
     const result = JSON.parse((await rack.run(['mutate', '--percent', '2'])).stdout) as {
       changed: number;
       added: number;
+      deleted: number;
     };
+    expect(Object.keys(result).sort()).toEqual(['added', 'changed', 'deleted']);
     expect(result.changed + result.added).toBeGreaterThan(0);
     const after = JSON.parse((await rack.run(['digest', '--json'])).stdout) as Record<
       string,
