@@ -1,8 +1,8 @@
 /**
  * The local catalog: `<home>/catalog.sqlite`, a better-sqlite3 database in WAL mode holding the
- * backup configuration (no secrets), locations, backups, jobs and their events, restore
- * journals and the audit log. It is a cache: the repository on the storage is the truth, and
- * `replaceBackupsForLocation` rebuilds the backup list from it.
+ * backup configuration (no secrets), locations, backups with their verification results, jobs
+ * and their events, restore journals and the audit log. It is a cache: the repository on the
+ * storage is the truth, and `replaceBackupsForLocation` rebuilds the backup list from it.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,7 @@ import { RestoreJournals } from './journal.js';
 import { appliedVersion, migrate } from './migrations.js';
 import type { BackupInput } from './schemas.js';
 import { sqliteError } from './validate.js';
+import { VerificationStore } from './verifications.js';
 
 export type OpenCatalogOptions = { home: string } | { file: string };
 
@@ -66,6 +67,7 @@ export class Catalog {
   readonly config: ConfigStore;
   readonly locations: LocationStore;
   readonly backups: BackupStore;
+  readonly verifications: VerificationStore;
   readonly jobs: JobStore;
   readonly journals: RestoreJournals;
   readonly audit: AuditLog;
@@ -78,6 +80,7 @@ export class Catalog {
     this.locations = guarded(new LocationStore(db), file);
     this.config = guarded(new ConfigStore(db, this.audit, this.locations), file);
     this.backups = guarded(new BackupStore(db), file);
+    this.verifications = guarded(new VerificationStore(db), file);
     this.jobs = guarded(new JobStore(db), file);
     this.journals = guarded(new RestoreJournals(db), file);
   }

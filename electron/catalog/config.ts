@@ -14,7 +14,7 @@ import {
   type BackupConfigInput,
   type Location,
 } from './schemas.js';
-import { notFound, parseInput, parseRow } from './validate.js';
+import { notFound, parseInput, parseRow, storedBoolean } from './validate.js';
 
 interface ConfigRow {
   location_id: string;
@@ -107,12 +107,7 @@ function fromRow(row: ConfigRow): unknown {
         : { mode: row.encryption_mode, thumbprint: row.certificate_thumbprint },
     frequencyHours: row.frequency_hours,
     retentionDays: row.retention_days,
-    schedulerEnabled:
-      row.scheduler_enabled === 1
-        ? true
-        : row.scheduler_enabled === 0
-          ? false
-          : row.scheduler_enabled,
+    schedulerEnabled: storedBoolean(row.scheduler_enabled),
     rack:
       row.rack_url === null && row.rack_fingerprint === null && row.rack_username === null
         ? null

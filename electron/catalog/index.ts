@@ -35,5 +35,7 @@ export {
   type JobKind,
   type JobState,
   type Location,
+  type Verification,
+  type VerificationInput,
 } from './schemas.js';
 export { CatalogErrors } from './errors.js';

@@ -143,6 +143,24 @@ BEGIN SELECT RAISE(ABORT, 'CATALOG_JOURNAL_CONFLICT: a committed component is fi
 CREATE TRIGGER restore_components_no_delete BEFORE DELETE ON restore_components
 BEGIN SELECT RAISE(ABORT, 'CATALOG_JOURNAL_CONFLICT: journal entries are kept'); END;`,
   },
+  {
+    version: 4,
+    name: 'verification results per backup',
+    // Local knowledge the repository does not hold: a rebuild keeps the rows of backups it
+    // keeps, and a backup it removes takes its results along (the cascade), never leaving a
+    // result that names no backup.
+    sql: `
+CREATE TABLE backup_verifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  backup_id TEXT NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+  job_id TEXT NOT NULL REFERENCES jobs (id),
+  verified TEXT NOT NULL,
+  ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+  read_data INTEGER NOT NULL CHECK (read_data IN (0, 1)),
+  damaged_components TEXT NOT NULL
+);
+CREATE INDEX backup_verifications_by_backup ON backup_verifications (backup_id, verified);`,
+  },
 ];
 
 export const LATEST_SCHEMA = MIGRATIONS.length;

@@ -148,6 +148,33 @@ export interface JobEvent {
   data: unknown;
 }
 
+const verificationFields = {
+  backupId: z.guid(),
+  /** The verify job that produced the result (its log says what was checked). */
+  jobId: z.guid(),
+  verified: iso,
+  ok: z.boolean(),
+  /** True when every byte was read and decrypted, not only the structure checked. */
+  readData: z.boolean(),
+  damagedComponents: z.array(name).max(1000),
+};
+/** A passed verification naming damage is a contradiction, whether from a caller or the file. */
+const passedNamesNoDamage = (v: { ok: boolean; damagedComponents: readonly string[] }) =>
+  !v.ok || v.damagedComponents.length === 0;
+const damageNamedWhenPassed = {
+  message: 'a passed verification names no damaged component',
+  path: ['damagedComponents'],
+};
+
+export const verificationInput = z
+  .strictObject(verificationFields)
+  .refine(passedNamesNoDamage, damageNamedWhenPassed);
+export type VerificationInput = z.input<typeof verificationInput>;
+export const verificationSchema = z
+  .strictObject({ seq: z.number().int().min(1), ...verificationFields })
+  .refine(passedNamesNoDamage, damageNamedWhenPassed);
+export type Verification = z.infer<typeof verificationSchema>;
+
 export const auditInput = z.strictObject({
   actor: z.string().min(1).max(200),
   action: z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/, 'a dotted lower-case action name'),

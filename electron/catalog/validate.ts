@@ -52,6 +52,11 @@ export function parseStoredJson(text: string | null, table: string, key: string)
   }
 }
 
+/** SQLite's 0/1 as a boolean; anything else is passed on for the row's schema to refuse. */
+export function storedBoolean(value: unknown): unknown {
+  return value === 1 ? true : value === 0 ? false : value;
+}
+
 /** Encodes caller data as canonical JSON within `limit` bytes, refusing non-JSON values. */
 export function encodeJson(value: unknown, what: string, limit = 64 * 1024): string {
   let text: string;

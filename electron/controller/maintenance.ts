@@ -73,6 +73,13 @@ export async function getBackup(ctx: ControllerContext, backupId: string): Promi
     }
   }
   const config = ctx.catalog.config.get();
+  let lastVerified: BackupDetail['lastVerified'] = null;
+  try {
+    lastVerified = latestVerification(ctx, backupId);
+  } catch (error) {
+    // A damaged result row must not hide the backup itself: it is shown as a problem.
+    problems.push(asLifeboatError(error).toBody());
+  }
   return {
     summary,
     components: backup.components
@@ -93,9 +100,17 @@ export async function getBackup(ctx: ControllerContext, backupId: string): Promi
       version: backup.sourceVersion,
       url: manifest?.source.labels['url'] ?? config?.rack?.url ?? null,
     },
-    lastVerified: null,
+    lastVerified,
     problems,
   };
+}
+
+function latestVerification(
+  ctx: ControllerContext,
+  backupId: string,
+): BackupDetail['lastVerified'] {
+  const latest = ctx.catalog.verifications.latest(backupId);
+  return latest === null ? null : { at: latest.verified, readData: latest.readData, ok: latest.ok };
 }
 
 async function readManifest(ctx: ControllerContext, backupId: string): Promise<Manifest> {
@@ -123,12 +138,15 @@ export async function verifyBackup(
         readData: options.readData,
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      const damagedComponents = report.damagedComponents.filter(isComponent);
       const result: VerifyResult = {
         backupId,
         ok: report.ok,
         readData: options.readData,
-        damagedComponents: report.damagedComponents.filter(isComponent),
-        suggestedBackupId: report.ok ? null : await newestVerifiedOlder(ctx, repo, backupId),
+        damagedComponents,
+        suggestedBackupId: report.ok
+          ? null
+          : await newestVerifiedOlder(ctx, repo, backupId, job.id),
         problems: report.damage.map((d) => ({
           code: 'REPO_DAMAGED',
           message: `${d.object}: ${d.problem} (${d.detail})`,
@@ -136,10 +154,17 @@ export async function verifyBackup(
           category: 'damaged' as const,
         })),
       };
-      ctx.catalog.jobs.finish(job.id, {
-        state: report.ok ? 'succeeded' : 'failed',
-        errorCode: report.ok ? null : 'REPO_DAMAGED',
-        result: { backupId, ok: report.ok, damagedComponents: result.damagedComponents },
+      ctx.catalog.transaction(() => {
+        rememberVerification(ctx, job.id, backupId, {
+          ok: report.ok,
+          readData: options.readData,
+          damagedComponents,
+        });
+        ctx.catalog.jobs.finish(job.id, {
+          state: report.ok ? 'succeeded' : 'failed',
+          errorCode: report.ok ? null : 'REPO_DAMAGED',
+          result: { backupId, ok: report.ok, damagedComponents },
+        });
       });
       ctx.logger.info('backup.verified', { backupId, ok: report.ok, readData: options.readData });
       return result;
@@ -159,10 +184,32 @@ export async function verifyBackup(
   }
 }
 
+/**
+ * Records a verification's outcome, which the backup's details show as `lastVerified`. Only
+ * backups the catalog lists get one (a backup only the repository has yet is listed by the next
+ * rebuild, without a result); a verification that could not run (storage unreachable, key
+ * missing, cancelled) has no outcome and is never recorded.
+ */
+function rememberVerification(
+  ctx: ControllerContext,
+  jobId: string,
+  backupId: string,
+  outcome: { ok: boolean; readData: boolean; damagedComponents: string[] },
+): void {
+  if (ctx.catalog.backups.get(backupId) === null) return;
+  ctx.catalog.verifications.record({
+    backupId,
+    jobId,
+    verified: new Date(ctx.now()).toISOString(),
+    ...outcome,
+  });
+}
+
 async function newestVerifiedOlder(
   ctx: ControllerContext,
   repo: Awaited<ReturnType<typeof openConfiguredRepository>>,
   backupId: string,
+  jobId: string,
 ): Promise<string | null> {
   const target = ctx.catalog.backups.get(backupId);
   if (target === null) return null;
@@ -171,6 +218,12 @@ async function newestVerifiedOlder(
     .filter((b) => b.created < target.created);
   for (const candidate of older) {
     const report = await repo.verifyBackup(candidate.id, { readData: false });
+    // A real check of that backup too, so its own record says so.
+    rememberVerification(ctx, jobId, candidate.id, {
+      ok: report.ok,
+      readData: false,
+      damagedComponents: report.damagedComponents.filter(isComponent),
+    });
     if (report.ok) return candidate.id;
   }
   return null;

@@ -1,7 +1,8 @@
 /**
  * Running one backup job end to end: take the job lock, connect to the rack and the repository,
  * export every component into a backup writer, commit, verify the index, and record the result
- * in the catalog. Progress goes out as `job.progress` events at most every 250 ms.
+ * in the catalog. Progress goes out as `job.progress` events at most every 250 ms, and a thinned
+ * set of samples is kept with the job's events, so its history shows progress after a restart.
  */
 import type { Manifest, Repository } from '../repository/index.js';
 import { asLifeboatError, isAbortError, type LifeboatError } from '../../shared/errors.js';
@@ -14,7 +15,7 @@ import { acquireJobLock } from '../job-lock/index.js';
 import { connectRack, openConfiguredRepository } from './connections.js';
 import { jobSummary } from './jobs.js';
 import { catalogRow } from './maintenance.js';
-import { ProgressTracker } from './progress.js';
+import { ProgressSampler, ProgressTracker } from './progress.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -73,7 +74,13 @@ async function runLocked(
   ctx.catalog.jobs.markRunning(jobId);
   emitJob(ctx, 'job.started', jobId);
   log.info('backup.started', { trigger });
-  const state: RunState = { backupId: null, writerOpen: false, progress: null, lastEmit: 0 };
+  const state: RunState = {
+    backupId: null,
+    writerOpen: false,
+    progress: null,
+    sampler: null,
+    lastEmit: 0,
+  };
   let result: BackupRunResult;
   try {
     result = await exportIntoRepository(ctx, jobId, signal, state);
@@ -81,6 +88,8 @@ async function runLocked(
     const failure = asLifeboatError(error);
     const cancelled = signal.aborted || isAbortError(error);
     state.progress?.failUnfinished(cancelled ? 'cancelled' : failure.message);
+    // Before the job ends, so its persisted samples already say how each component ended.
+    emitProgress(ctx, jobId, state, true);
     result = { jobId, backupId: state.backupId, status: 'Failed', components: [], error: failure };
     log.error(cancelled ? 'backup.cancelled' : 'backup.failed', { error: failure });
     ctx.catalog.jobs.finish(jobId, {
@@ -89,7 +98,6 @@ async function runLocked(
       result: { backupId: state.backupId, status: 'Failed', error: failure.toBody() },
     });
     if (state.backupId !== null) recordFailed(ctx, state.backupId);
-    emitProgress(ctx, jobId, state, true);
     emitJob(ctx, 'job.finished', jobId);
     ctx.emit({ type: 'changed', topics: ['backups', 'health', 'jobs'] });
     return result;
@@ -119,6 +127,7 @@ interface RunState {
   backupId: string | null;
   writerOpen: boolean;
   progress: ProgressTracker | null;
+  sampler: ProgressSampler | null;
   lastEmit: number;
 }
 
@@ -146,6 +155,7 @@ async function exportIntoRepository(
       ctx.now,
     );
     state.progress = progress;
+    state.sampler = new ProgressSampler(progress, ctx.now);
     progress.setPhase('exporting');
     const created = new Date(ctx.now()).toISOString();
     const writer = await repo.startBackup({
@@ -305,6 +315,7 @@ function emitProgress(
   force: boolean,
 ): void {
   if (state.progress === null) return;
+  recordSamples(ctx, jobId, state);
   const now = ctx.now();
   if (!force && now - state.lastEmit < PROGRESS_EVERY_MS) return;
   state.lastEmit = now;
@@ -315,6 +326,23 @@ function emitProgress(
     at: new Date(now).toISOString(),
     progress: state.progress.snapshot(),
   });
+}
+
+/** Persists the progress samples due now; failing to keep history never fails the backup. */
+function recordSamples(ctx: ControllerContext, jobId: string, state: RunState): void {
+  if (state.sampler === null) return;
+  try {
+    for (const sample of state.sampler.due()) {
+      ctx.catalog.jobs.appendEvent(jobId, {
+        kind: 'progress',
+        level: 'info',
+        message: `${sample.component} ${sample.status}: ${sample.bytesDone} of ${sample.bytesTotal ?? 'unknown'} bytes`,
+        data: sample,
+      });
+    }
+  } catch (error) {
+    ctx.logger.warn('backup.progress-not-recorded', { jobId, error });
+  }
 }
 
 function emitJob(

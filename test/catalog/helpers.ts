@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCatalog, type BackupInput, type Catalog } from '../../electron/catalog/index.js';
+import Database from 'better-sqlite3';
+import {
+  catalogFile,
+  openCatalog,
+  type BackupInput,
+  type Catalog,
+} from '../../electron/catalog/index.js';
+import { migrate } from '../../electron/catalog/migrations.js';
 import { LifeboatError } from '../../shared/errors.js';
 
 export function tempHome(): { home: string; cleanup: () => void } {
@@ -61,4 +68,26 @@ export function backup(overrides: Partial<BackupInput> = {}): BackupInput {
     sourceVersion: '1.2.3',
     ...overrides,
   };
+}
+
+/**
+ * A catalog file in `home` as an older Lifeboat left it: migrated only to `version`, with
+ * location `loc-1` and one Succeeded backup written by plain SQL. Returns the open database.
+ */
+export function olderCatalog(
+  home: string,
+  version: number,
+): { db: Database.Database; backupId: string; created: string } {
+  const file = catalogFile(home);
+  const db = new Database(file);
+  if (migrate(db, file, version) !== version) throw new Error(`not migrated to ${version}`);
+  db.prepare(
+    `INSERT INTO locations (id, path, kind, repository_id, added, last_used)
+     VALUES ('loc-1', '/mnt/old', 'folder', NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+  ).run();
+  const old = backup();
+  db.prepare(
+    `INSERT INTO backups (id, location_id, created, status, components) VALUES (?, 'loc-1', ?, 'Succeeded', '[]')`,
+  ).run(old.id, old.created);
+  return { db, backupId: old.id, created: old.created as string };
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA, catalogFile, openCatalog } from '../../electron/catalog/index.js';
-import { MIGRATIONS, migrate } from '../../electron/catalog/migrations.js';
-import { backup, caught, enableInput, tempHome } from './helpers.js';
+import { MIGRATIONS } from '../../electron/catalog/migrations.js';
+import { caught, enableInput, olderCatalog, tempHome } from './helpers.js';
 
 let home: string;
 let cleanup: () => void;
@@ -35,22 +35,12 @@ describe('catalog schema', () => {
   });
 
   it('migrates an older catalog, keeping its data', () => {
-    const file = catalogFile(home);
-    const db = new Database(file);
-    expect(migrate(db, file, 1)).toBe(1);
-    db.prepare(
-      `INSERT INTO locations (id, path, kind, repository_id, added, last_used)
-       VALUES ('loc-1', '/mnt/old', 'folder', NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-    ).run();
-    const old = backup();
-    db.prepare(
-      `INSERT INTO backups (id, location_id, created, status, components) VALUES (?, 'loc-1', ?, 'Succeeded', '[]')`,
-    ).run(old.id, old.created);
-    db.close();
+    const old = olderCatalog(home, 1);
+    old.db.close();
 
     const catalog = openCatalog({ home });
     expect(catalog.schemaVersion()).toBe(LATEST_SCHEMA);
-    expect(catalog.backups.require(old.id).locationId).toBe('loc-1');
+    expect(catalog.backups.require(old.backupId).locationId).toBe('loc-1');
     expect(catalog.verifyAudit()).toEqual({ ok: true, entries: 0, headHash: '0'.repeat(64) });
     catalog.close();
   });
