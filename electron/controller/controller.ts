@@ -287,7 +287,9 @@ export class BackupController {
   }
 
   getJob(jobId: string): JobDetail {
-    return { ...jobDetail(this.ctx.catalog, jobId), progress: this.progress.get(jobId) ?? null };
+    const detail = jobDetail(this.ctx.catalog, jobId);
+    // A job this process runs has fresher progress in memory than its persisted samples.
+    return { ...detail, progress: this.progress.get(jobId) ?? detail.progress };
   }
 
   listAudit(options: { afterSeq?: number; limit?: number } = {}) {

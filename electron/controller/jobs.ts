@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Catalog, Job } from '../catalog/index.js';
 import { ErrorBodySchema } from '../../shared/contract/index.js';
 import type { JobDetail, JobSummary } from './contract-types.js';
+import { progressFromSamples } from './progress.js';
 
 const STATUS = {
   queued: 'queued',
@@ -48,7 +49,8 @@ export function jobDetail(catalog: Catalog, jobId: string): JobDetail {
   const status = body.success ? body.data.status : undefined;
   return {
     job: summary,
-    progress: null,
+    // The last progress persisted with the job, so its history shows it after a restart.
+    progress: progressFromSamples(events),
     log: events
       .filter((e) => e.kind === 'log')
       .map((e) => ({

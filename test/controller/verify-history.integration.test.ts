@@ -174,6 +174,10 @@ describe('verification results and progress history in the catalog', () => {
     expect(lastLive?.type === 'job.progress' && lastLive.progress.components.sort(byName)).toEqual(
       progressFromSamples(stored)?.components.sort(byName),
     );
+    // ...and the job's history, asked of a controller that never ran it, shows it.
+    expect(station.controller.getJob(result.jobId).progress?.components.sort(byName)).toEqual(
+      progressFromSamples(stored)?.components.sort(byName),
+    );
     // Nothing persisted holds a secret.
     expect(scanForSecrets(station.home, [], [station.operatorKey, rack.password])).toEqual([]);
   });
