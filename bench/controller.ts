@@ -1,7 +1,8 @@
 /**
  * Benchmark section "controller": a full backup of the lab rack at medium scale, then an
  * incremental one after `lab-rack mutate --percent 5`, each run by the controller in its own
- * process so its peak memory (max RSS, worker threads included) is the controller's alone.
+ * process so its peak memory (max RSS, worker threads included) is the controller's alone. The
+ * child runs the compiled build, as Lifeboat ships (see compiledBuild).
  *
  *     node --import tsx bench/controller.ts [--scale small|medium|large]
  *
@@ -17,6 +18,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { BackupController } from '../electron/controller/index.js';
 import { openVault, type KeyProtector, type Vault } from '../electron/vault/index.js';
 import { startLabRack } from '../test/helpers/lab-rack.js';
+import { compiledBuild } from './framework.js';
 
 export interface ControllerBenchOptions {
   readonly scale?: 'small' | 'medium' | 'large';
@@ -94,7 +96,10 @@ function printTable(scale: string, results: readonly BackupMeasure[]): void {
 /** Runs one backup in a fresh process (this file with `--child`) and reads its JSON line. */
 function measureInChild(label: string, home: string, protectorKey: Buffer): Promise<BackupMeasure> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', home], {
+    const build = compiledBuild();
+    const entry =
+      build === undefined ? ['--import', 'tsx', SELF] : [join(build, 'bench/controller.js')];
+    const child = spawn(process.execPath, [...entry, '--child', home], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     child.stdin.end(protectorKey);

@@ -6,12 +6,11 @@
  *
  *     npm run bench -- --only repository --size 256MiB
  */
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateDataset, mutateDataset } from './dataset.js';
-import { folderBytes, measure, mib, MiB, table } from './framework.js';
+import { compiledBuild, folderBytes, measure, mib, MiB, table } from './framework.js';
 
 const PHASES = [
   'first backup',
@@ -61,24 +60,12 @@ async function written(
   };
 }
 
-/**
- * Lifeboat runs compiled, as it ships (tsx would add its compiler to every thread's time and
- * memory). The build goes to .bench/dist so it never disturbs dist/; tsx is the fallback.
- */
+/** The compiled CLI (see compiledBuild), or the sources through tsx. */
 function compiledCli(): string[] {
-  const outDir = join(ROOT, '.bench', 'dist');
-  const started = performance.now();
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], {
-    stdio: 'ignore',
-  });
-  const bin = join(outDir, 'electron/cli/bin.js');
-  if (existsSync(bin)) {
-    console.log(`compiled Lifeboat in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    return [bin];
-  }
-  console.log('compiling Lifeboat failed: measuring it through tsx instead (slower, more memory)');
-  return ['--import', 'tsx', join(ROOT, 'electron/cli/bin.ts')];
+  const build = compiledBuild();
+  return build === undefined
+    ? ['--import', 'tsx', join(ROOT, 'electron/cli/bin.ts')]
+    : [join(build, 'electron/cli/bin.js')];
 }
 
 function lifeboat(work: string, data: string): Tool {
