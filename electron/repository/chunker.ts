@@ -34,8 +34,11 @@ export function gearTable(chunkerKey: Buffer): Uint32Array {
 }
 
 export class FastCdc {
-  /** Grows on demand up to `max`: most artifacts are small, and a 4 MiB buffer each churns the GC. */
-  private buf: Buffer;
+  /**
+   * Sized to what arrived, up to `max`: most artifacts are small files, and a buffer larger than
+   * the file for each of thousands of them is garbage the collector meets too late.
+   */
+  private buf = Buffer.alloc(0);
   private len = 0;
   private scanned = 0;
   private fp = 0;
@@ -50,18 +53,19 @@ export class FastCdc {
     if (!(params.min > 64 && params.min <= params.avg && params.avg <= params.max)) {
       throw new RangeError('chunker parameters must satisfy 64 < min <= avg <= max');
     }
-    this.buf = Buffer.allocUnsafe(Math.min(params.max, 64 * 1024));
     const bits = Math.round(Math.log2(params.avg));
     this.maskSmall = highBits(bits + 2);
     this.maskLarge = highBits(bits - 2);
   }
 
-  /** Feeds bytes; returns the chunks they completed (each in its own, transferable memory). */
+  /** Feeds bytes; returns the chunks they completed (each in memory of its own). */
   push(data: Uint8Array): Buffer[] {
     const out: Buffer[] = [];
     let offset = 0;
     while (offset < data.length) {
-      if (this.len === this.buf.length && this.buf.length < this.params.max) this.grow();
+      if (this.len === this.buf.length && this.buf.length < this.params.max) {
+        this.grow(data.length - offset);
+      }
       const n = Math.min(data.length - offset, this.buf.length - this.len);
       this.buf.set(data.subarray(offset, offset + n), this.len);
       this.len += n;
@@ -71,15 +75,24 @@ export class FastCdc {
     return out;
   }
 
-  private grow(): void {
-    const bigger = Buffer.allocUnsafe(Math.min(this.params.max, this.buf.length * 4));
+  /** Makes room for `wanted` more bytes, at least doubling, never beyond `max`. */
+  private grow(wanted: number): void {
+    const size = Math.max(this.len + wanted, this.buf.length * 2);
+    const bigger = Buffer.allocUnsafeSlow(Math.min(this.params.max, size));
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
   }
 
-  /** Ends the stream: returns the last chunk, if any bytes remain. */
+  /**
+   * Ends the stream: returns the last chunk, if any bytes remain. The working buffer is handed
+   * over rather than copied (a small file is then never copied twice); the chunker is done.
+   */
   finish(): Buffer | undefined {
-    return this.len > 0 ? this.take(this.len) : undefined;
+    if (this.len === 0) return undefined;
+    const last = this.buf.subarray(0, this.len);
+    this.buf = Buffer.alloc(0);
+    this.len = 0;
+    return last;
   }
 
   /** The cut length if a boundary is known, else 0 (more data needed). */
@@ -106,7 +119,6 @@ export class FastCdc {
   }
 
   private take(cut: number): Buffer {
-    // allocUnsafeSlow: the chunk owns its ArrayBuffer, so it can be transferred to a worker.
     const chunk = Buffer.allocUnsafeSlow(cut);
     this.buf.copy(chunk, 0, 0, cut);
     this.buf.copyWithin(0, cut, this.len);

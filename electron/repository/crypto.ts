@@ -13,6 +13,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { Compressor, Decompressor } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 import { RepoErrors } from './errors.js';
 
 export const NONCE_BYTES = 12;
@@ -76,18 +77,22 @@ function freshNonce(): Buffer {
   return noncePool.subarray(nonceOffset - NONCE_BYTES, nonceOffset);
 }
 
+/**
+ * `nonce ‖ ciphertext ‖ tag`, in one buffer of its own (transferable to another thread without
+ * a copy).
+ */
 export function gcmSeal(key: Buffer, plaintext: Buffer | readonly Buffer[], aad: Buffer): Buffer {
   const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const parts = Buffer.isBuffer(plaintext) ? [plaintext] : plaintext;
-  const out = [
-    nonce,
-    ...parts.map((part) => cipher.update(part)),
-    cipher.final(),
-    cipher.getAuthTag(),
-  ];
-  return Buffer.concat(out);
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const sealed = Buffer.allocUnsafeSlow(NONCE_BYTES + length + TAG_BYTES);
+  let offset = nonce.copy(sealed, 0);
+  for (const part of parts) offset += cipher.update(part).copy(sealed, offset);
+  offset += cipher.final().copy(sealed, offset);
+  cipher.getAuthTag().copy(sealed, offset);
+  return sealed;
 }
 
 /** Opens `nonce ‖ ciphertext ‖ tag`; returns undefined when authentication fails. */
@@ -130,12 +135,21 @@ export function equalBytes(a: Buffer, b: Buffer): boolean {
 const compressor = new Compressor();
 compressor.setParameters({ compressionLevel: 3 });
 const decompressor = new Decompressor();
+const chunkContext = new zstd.CCtx();
+const CHUNK_LEVEL = 3;
+/** Where chunks are compressed: grown to the largest bound seen, then reused (no garbage per chunk). */
+let scratch = Buffer.alloc(0);
 
-/** zstd level 3, or the data as it is when compression saves less than 1/32 (section 5). */
+/**
+ * zstd level 3, or the data as it is when compression saves less than 1/32 (section 5). A
+ * compressed `stored` lies in this thread's scratch buffer: use it before the next call.
+ */
 export function compressChunk(plaintext: Buffer): { stored: Buffer; compression: 0 | 1 } {
-  const compressed = compressor.compress(plaintext);
-  if (compressed.length <= plaintext.length - (plaintext.length >> 5)) {
-    return { stored: compressed, compression: 1 };
+  const bound = zstd.compressBound(plaintext.length);
+  if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(bound);
+  const length = chunkContext.compress(scratch, plaintext, CHUNK_LEVEL);
+  if (length <= plaintext.length - (plaintext.length >> 5)) {
+    return { stored: scratch.subarray(0, length), compression: 1 };
   }
   return { stored: plaintext, compression: 0 };
 }
