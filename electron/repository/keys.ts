@@ -12,7 +12,8 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
 import { z } from 'zod';
 import { gcmOpen, gcmSeal, operatorKek } from './crypto.js';
 import { RepoErrors } from './errors.js';
@@ -99,6 +100,14 @@ export interface PfxContent {
   readonly privateKey: KeyObject;
 }
 
+/**
+ * node-forge, loaded the first time a .pfx is opened: it is large (a whole TLS stack), and most
+ * commands never open one.
+ */
+function loadForge(): typeof forge {
+  return createRequire(import.meta.url)('node-forge') as typeof forge;
+}
+
 // PKCS#12 bag types (RFC 7292 section 4.2).
 const BAG_KEY = '1.2.840.113549.1.12.10.1.1';
 const BAG_SHROUDED_KEY = '1.2.840.113549.1.12.10.1.2';
@@ -109,10 +118,11 @@ const BAG_CERTIFICATE = '1.2.840.113549.1.12.10.1.3';
  * password must become a string for it, which lives only for this call.
  */
 export function readPfx(pfx: Buffer, password: Buffer): PfxContent {
+  const lib = loadForge();
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(pfx.toString('binary')));
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password.toString('utf8'));
+    const asn1 = lib.asn1.fromDer(lib.util.createBuffer(pfx.toString('binary')));
+    p12 = lib.pkcs12.pkcs12FromAsn1(asn1, false, password.toString('utf8'));
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
     if (/password|MAC/i.test(message)) {
@@ -135,10 +145,10 @@ export function readPfx(pfx: Buffer, password: Buffer): PfxContent {
       'The .pfx holds no private key and certificate.',
     );
   }
-  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+  const der = Buffer.from(lib.asn1.toDer(lib.pki.certificateToAsn1(cert)).getBytes(), 'binary');
   return {
     certificate: describeCertificate(new X509Certificate(der)),
-    privateKey: createPrivateKey(forge.pki.privateKeyToPem(key as forge.pki.rsa.PrivateKey)),
+    privateKey: createPrivateKey(lib.pki.privateKeyToPem(key as forge.pki.rsa.PrivateKey)),
   };
 }
 
