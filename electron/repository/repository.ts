@@ -671,10 +671,15 @@ export class BackupReader {
     private readonly lock: RepositoryLock,
   ) {
     this.packs = new PackReaders(repo.storage);
+    for (const component of manifest.components) {
+      this.artifacts.set(component.name, new Map(component.artifacts.map((a) => [a.name, a])));
+    }
   }
 
   /** Packs kept open across the artifacts read through this reader. */
   private readonly packs: PackReaders;
+  /** Artifacts by component and name: a restore looks up every one (tens of thousands). */
+  private readonly artifacts = new Map<string, Map<string, ArtifactRecord>>();
 
   private artifact(component: string, name: string): ArtifactRecord {
     if (this.closed)
@@ -682,9 +687,7 @@ export class BackupReader {
         'REPO_WRITER_CLOSED',
         `The reader of backup ${this.manifest.id} is closed.`,
       );
-    const artifact = this.manifest.components
-      .find((c) => c.name === component)
-      ?.artifacts.find((a) => a.name === name);
+    const artifact = this.artifacts.get(component)?.get(name);
     if (artifact === undefined) {
       throw RepoErrors.create(
         'REPO_ARTIFACT_NOT_FOUND',
