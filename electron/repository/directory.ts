@@ -2,12 +2,8 @@
  * Folder backups and restores (`lifeboat repo backup DIR`, `lifeboat repo restore ID --to DIR`):
  * a folder maps to one component whose artifacts are the files, named by relative path.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
@@ -281,58 +277,16 @@ async function restoreWith(
       artifact,
     });
   };
-  const finish = async (job: Job, path: string, temp: string, sha256: string) => {
-    if (sha256 !== job.artifact.sha256) {
-      throw RepoErrors.create(
-        'REPO_DAMAGED',
-        `${job.component.name}/${job.artifact.name} restored with a wrong SHA-256.`,
-      );
-    }
-    await rename(temp, path);
-    if (job.artifact.modified !== undefined)
-      await utimes(path, new Date(), new Date(job.artifact.modified));
-  };
   const signal = options.signal ? { signal: options.signal } : {};
-  /** A small file: read whole, verified, written in one call (no stream set-up per file). */
-  const restoreSmall = async (job: Job) => {
-    const { path, temp } = await prepare(job);
-    try {
-      const parts = await reader.readArtifact(job.component.name, job.artifact.name, signal);
-      const hash = createHash('sha256');
-      for (const part of parts) hash.update(part);
-      await writeFile(temp, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), {
-        flag: 'wx',
-        ...signal,
-      });
-      progress(job.component.name, job.artifact.name, job.artifact.size);
-      await finish(job, path, temp, hash.digest('hex'));
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-  };
-  const restoreLarge = async (job: Job) => {
-    const { path, temp } = await prepare(job);
-    const hash = createHash('sha256');
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        progress(job.component.name, job.artifact.name, chunk.length);
-        callback(null, chunk);
-      },
-    });
-    const source = reader.openArtifact(job.component.name, job.artifact.name, signal);
-    try {
-      await pipeline(source, counter, createWriteStream(temp), signal);
-      await finish(job, path, temp, hash.digest('hex'));
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+  /** Opened, verified, written, checked and renamed by a crypto worker (BackupReader.restoreFile). */
+  const restoreOne = async (job: Job) => {
+    const target = await prepare(job);
+    const onBytes = (bytes: number) => progress(job.component.name, job.artifact.name, bytes);
+    await reader.restoreFile(job.component.name, job.artifact.name, target, { ...signal, onBytes });
   };
   const small = jobs.filter((job) => job.artifact.size < SMALL_FILE_BYTES);
   const large = jobs.filter((job) => job.artifact.size >= SMALL_FILE_BYTES);
-  await inParallel(small, SMALL_RESTORES_IN_FLIGHT, restoreSmall);
-  await inParallel(large, RESTORES_IN_FLIGHT, restoreLarge);
+  await inParallel(small, SMALL_RESTORES_IN_FLIGHT, restoreOne);
+  await inParallel(large, RESTORES_IN_FLIGHT, restoreOne);
   return manifest;
 }

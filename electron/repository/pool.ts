@@ -37,6 +37,17 @@ export type WorkerRequest =
   | { op: 'seal'; job: number; chunk: number }
   | { op: 'drop'; chunk: number }
   | {
+      op: 'restore';
+      session: number;
+      temp: string;
+      /** The first message of a file: create `temp`. */
+      begin: boolean;
+      blobs: RestoreBlob[];
+      /** The last message: check the SHA-256, rename, set the time. */
+      end: RestoreTarget | undefined;
+    }
+  | { op: 'restoreAbort'; session: number; temp: string }
+  | {
       op: 'open';
       job: number;
       blob: ArrayBuffer;
@@ -45,11 +56,37 @@ export type WorkerRequest =
       rawLength: number;
     };
 
+/** One blob of a file being restored, as it lies in its pack. */
+export interface RestoreBlob {
+  readonly blob: ArrayBuffer;
+  readonly id: string;
+  readonly compression: number;
+  readonly rawLength: number;
+}
+
+/** Where a restored file goes: written to `temp`, checked, then renamed to `path`. */
+export interface RestoreTarget {
+  readonly path: string;
+  readonly temp: string;
+  readonly sha256: string;
+  /** Modification time to set, in ms since the epoch. */
+  readonly modified: number | undefined;
+}
+
 export type WorkerReply =
   | { kind: 'chunk'; session: number; chunk: number; id: string; length: number }
   | { kind: 'consumed'; session: number }
   | { kind: 'end'; session: number; size: number; sha256: string }
   | { kind: 'failed'; session: number; error: string }
+  | { kind: 'restored'; session: number; bytes: number; done: boolean }
+  | {
+      kind: 'restoreFailed';
+      session: number;
+      error: string;
+      /** A blob refused or a wrong SHA-256, rather than a file system error (whose code is given). */
+      damaged: boolean;
+      code: string | undefined;
+    }
   | { kind: 'job'; job: number; ok: false; error: string }
   | { kind: 'job'; job: number; ok: true; blob: ArrayBuffer; compression: 0 | 1 }
   | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer };
@@ -70,6 +107,27 @@ export type IngestSource =
   | { readonly path: string; readonly expectedSize?: number }
   | { readonly pieces: AsyncIterable<Uint8Array | string> };
 
+/** A chunk's blob read from its pack, not yet opened. */
+export interface StoredBlob {
+  readonly blob: Buffer;
+  readonly id: string;
+  readonly compression: number;
+  readonly rawLength: number;
+  /** The pack it came from, for messages. */
+  readonly object: string;
+}
+
+/** A file restore that failed: `damaged` for refused data, else the file system error's code. */
+export class RestoreError extends Error {
+  constructor(
+    message: string,
+    readonly damaged: boolean,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 export interface Ingested {
   readonly size: number;
   readonly sha256: string;
@@ -88,6 +146,17 @@ export interface Slot {
   busy: number;
   /** Bytes its open sessions are expected to carry (for choosing a worker). */
   load: number;
+}
+
+interface OpenRestore {
+  readonly slot: Slot;
+  readonly onBytes: ((bytes: number) => void) | undefined;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  /** Messages posted and not yet acknowledged. */
+  ahead: number;
+  /** Wakes the sender: a message was acknowledged, or the restore ended. */
+  wake: () => void;
 }
 
 interface OpenSession {
@@ -129,6 +198,7 @@ export class CryptoPool {
     { resolve(reply: JobReply): void; reject(e: Error): void }
   >();
   private readonly sessions = new Map<number, OpenSession>();
+  private readonly restores = new Map<number, OpenRestore>();
   private nextJob = 1;
   private nextSession = 1;
   private failure: Error | undefined;
@@ -169,6 +239,7 @@ export class CryptoPool {
       this.endSession(id);
       session.reject(error);
     }
+    for (const id of [...this.restores.keys()]) this.endRestore(id, error);
   }
 
   private expect(slot: Slot): void {
@@ -185,6 +256,10 @@ export class CryptoPool {
       const job = this.jobs.get(reply.job);
       this.jobs.delete(reply.job);
       job?.resolve(reply);
+      return;
+    }
+    if (reply.kind === 'restored' || reply.kind === 'restoreFailed') {
+      this.settleRestore(reply);
       return;
     }
     const session = this.sessions.get(reply.session);
@@ -329,6 +404,127 @@ export class CryptoPool {
       open.slot.worker.postMessage({ op: 'end', session } satisfies WorkerRequest);
   }
 
+  private settleRestore(reply: Extract<WorkerReply, { kind: 'restored' | 'restoreFailed' }>) {
+    const restore = this.restores.get(reply.session);
+    if (restore === undefined) return;
+    if (reply.kind === 'restoreFailed') {
+      this.endRestore(reply.session, new RestoreError(reply.error, reply.damaged, reply.code));
+      return;
+    }
+    restore.ahead--;
+    restore.onBytes?.(reply.bytes);
+    if (reply.done) this.endRestore(reply.session);
+    else restore.wake();
+  }
+
+  /** Ends a restore: resolved without `error`, else rejected with it; its sender stops. */
+  private endRestore(session: number, error?: Error): void {
+    const restore = this.restores.get(session);
+    if (restore === undefined) return;
+    this.restores.delete(session);
+    if (error === undefined) restore.resolve();
+    else restore.reject(error);
+    restore.wake();
+  }
+
+  /**
+   * Restores one file in a worker: the blobs (as read from their packs, in order) are opened,
+   * verified and written to `target.temp`; then its SHA-256 is checked, it is renamed to
+   * `target.path` and its time set. A failure removes the partial file and rejects with a
+   * RestoreError (refused data, or a file system error), or with the error reading a blob.
+   */
+  async restoreFile(
+    target: RestoreTarget,
+    blobs: AsyncIterable<StoredBlob>,
+    size: number,
+    options: { onBytes?: (bytes: number) => void; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const slot = this.leastLoaded();
+    const session = this.nextSession++;
+    slot.load += size;
+    this.expect(slot);
+    const outcome = new Promise<void>((resolve, reject) => {
+      this.restores.set(session, {
+        slot,
+        onBytes: options.onBytes,
+        resolve,
+        reject,
+        ahead: 0,
+        wake: () => undefined,
+      });
+    });
+    outcome.catch(() => undefined); // awaited below, after the blobs are sent
+    let begun = false;
+    try {
+      await this.sendRestore(session, target, blobs, options.signal, () => (begun = true));
+    } catch (error) {
+      // Reading a blob failed, or the restore was cancelled: the worker removes the partial file.
+      if (begun && this.restores.has(session)) {
+        slot.worker.postMessage({
+          op: 'restoreAbort',
+          session,
+          temp: target.temp,
+        } satisfies WorkerRequest);
+      }
+      this.endRestore(session, error instanceof Error ? error : new Error(String(error)));
+    }
+    try {
+      await outcome;
+    } finally {
+      slot.load -= size;
+      this.received(slot);
+    }
+  }
+
+  /** Posts the blobs in batches of about PIECE_BYTES, PIECES_AHEAD unacknowledged at most. */
+  private async sendRestore(
+    session: number,
+    target: RestoreTarget,
+    blobs: AsyncIterable<StoredBlob>,
+    signal: AbortSignal | undefined,
+    onBegin: () => void,
+  ): Promise<void> {
+    let begin = true;
+    let batch: RestoreBlob[] = [];
+    let bytes = 0;
+    const post = async (end: RestoreTarget | undefined) => {
+      let restore = this.restores.get(session);
+      while (restore !== undefined && restore.ahead >= PIECES_AHEAD) {
+        await new Promise<void>((resolve) => (restore!.wake = resolve));
+        restore = this.restores.get(session);
+      }
+      if (restore === undefined) return; // it failed meanwhile: its outcome says why
+      restore.ahead++;
+      const message: WorkerRequest = {
+        op: 'restore',
+        session,
+        temp: target.temp,
+        begin,
+        blobs: batch,
+        end,
+      };
+      restore.slot.worker.postMessage(
+        message,
+        batch.map((b) => b.blob),
+      );
+      if (begin) onBegin();
+      begin = false;
+      batch = [];
+      bytes = 0;
+    };
+    for await (const stored of blobs) {
+      signal?.throwIfAborted();
+      if (!this.restores.has(session)) return;
+      const { id, compression, rawLength } = stored;
+      batch.push({ blob: transferable(stored.blob), id, compression, rawLength });
+      bytes += rawLength;
+      if (bytes >= PIECE_BYTES) await post(undefined);
+    }
+    signal?.throwIfAborted();
+    await post(target);
+  }
+
   /** Compresses and encrypts a held chunk in the worker that holds it. */
   async seal(chunk: HeldChunk): Promise<{ blob: Buffer; compression: 0 | 1 }> {
     const job = this.nextJob++;
@@ -380,6 +576,12 @@ export class CryptoPool {
     this.fail(new Error('crypto pool closed'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+/** The buffer's memory as an ArrayBuffer of its own, copied only when it shares one. */
+function transferable(buffer: Buffer): ArrayBuffer {
+  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+  return whole && buffer.buffer instanceof ArrayBuffer ? buffer.buffer : ownedCopy(buffer);
 }
 
 function dropRequest(chunk: number): WorkerRequest {

@@ -32,7 +32,7 @@ import {
   type ManifestLabel,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
-import { CryptoPool } from './pool.js';
+import { CryptoPool, RestoreError, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
   ArtifactRecord,
@@ -59,6 +59,29 @@ import { runForget, runPrune } from './maintenance.js';
 
 /** How many chunks a reader fetches and verifies ahead of the consumer. */
 const READ_AHEAD = 4;
+
+/** `fetch` over `items`, READ_AHEAD at a time, yielded in order. */
+async function* inOrder<T, R>(
+  items: readonly T[],
+  fetch: (item: T) => Promise<R>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<R> {
+  const window: Promise<R>[] = [];
+  let next = 0;
+  try {
+    while (next < items.length || window.length > 0) {
+      while (next < items.length && window.length < READ_AHEAD) {
+        const fetching = fetch(items[next++] as T);
+        fetching.catch(() => undefined); // awaited below, in order
+        window.push(fetching);
+      }
+      signal?.throwIfAborted();
+      yield await (window.shift() as Promise<R>);
+    }
+  } finally {
+    await Promise.allSettled(window);
+  }
+}
 
 async function readKeyFiles(storage: Storage, repositoryId: string): Promise<KeyFile[]> {
   const files: KeyFile[] = [];
@@ -466,28 +489,21 @@ export class Repository {
       skip -= (chunks[first] as readonly [string, number])[1];
       first++;
     }
-    const window: Promise<Buffer>[] = [];
-    let next = first;
-    try {
-      while (next < chunks.length || window.length > 0) {
-        while (next < chunks.length && window.length < READ_AHEAD) {
-          const fetching = this.readChunk(
-            chunks[next++] as readonly [string, number],
-            index,
-            pool,
-            packs,
-          );
-          fetching.catch(() => undefined); // awaited below, in order
-          window.push(fetching);
-        }
-        signal?.throwIfAborted();
-        const plain = await (window.shift() as Promise<Buffer>);
-        yield skip > 0 ? plain.subarray(skip) : plain;
-        skip = 0;
-      }
-    } finally {
-      await Promise.allSettled(window);
+    const read = (chunk: readonly [string, number]) => this.readChunk(chunk, index, pool, packs);
+    for await (const plain of inOrder(chunks.slice(first), read, signal)) {
+      yield skip > 0 ? plain.subarray(skip) : plain;
+      skip = 0;
     }
+  }
+
+  /** @internal the stored (still sealed) blobs of `chunks`, in order, read ahead. */
+  readBlobs(
+    chunks: readonly (readonly [string, number])[],
+    index: LoadedIndex,
+    signal: AbortSignal | undefined,
+    packs?: PackReaders,
+  ): AsyncGenerator<StoredBlob> {
+    return inOrder(chunks, (chunk) => this.fetchBlob(chunk, index, packs), signal);
   }
 
   /** @internal reads and verifies one chunk. */
@@ -497,6 +513,24 @@ export class Repository {
     pool: CryptoPool,
     packs?: PackReaders,
   ): Promise<Buffer> {
+    const stored = await this.fetchBlob(chunk, index, packs);
+    const opened = await pool.open(stored.blob, stored.id, stored.compression, stored.rawLength);
+    if (!opened.ok) {
+      throw RepoErrors.create(
+        'REPO_DAMAGED',
+        `A chunk in ${stored.object} was refused: ${opened.error}.`,
+        { details: { object: stored.object } },
+      );
+    }
+    return opened.plain;
+  }
+
+  /** @internal reads one chunk's blob from its pack, unopened. */
+  async fetchBlob(
+    chunk: readonly [string, number],
+    index: LoadedIndex,
+    packs?: PackReaders,
+  ): Promise<StoredBlob> {
     const [id, rawLength] = chunk;
     const location = index.blobs.get(id);
     if (location === undefined) {
@@ -526,15 +560,7 @@ export class Repository {
         details: { object },
       });
     }
-    const opened = await pool.open(blob, id, location.compression, rawLength);
-    if (!opened.ok) {
-      throw RepoErrors.create(
-        'REPO_DAMAGED',
-        `A chunk in ${object} was refused: ${opened.error}.`,
-        { details: { object } },
-      );
-    }
-    return opened.plain;
+    return { blob, id, compression: location.compression, rawLength, object };
   }
 
   /**
@@ -695,6 +721,31 @@ export class BackupReader {
       );
     }
     return artifact;
+  }
+
+  /**
+   * Restores one artifact into a file, the per-byte work (open, verify, write, hash) in a crypto
+   * worker: written to `target.temp`, its SHA-256 checked, renamed to `target.path`, its time
+   * set. REPO_DAMAGED when its data is refused; a file system error keeps its code.
+   */
+  async restoreFile(
+    component: string,
+    name: string,
+    target: { readonly path: string; readonly temp: string },
+    options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
+  ): Promise<void> {
+    const artifact = this.artifact(component, name);
+    const blobs = this.repo.readBlobs(artifact.chunks, this.index, options.signal, this.packs);
+    const full = { ...target, sha256: artifact.sha256, modified: artifact.modified };
+    try {
+      await this.pool.restoreFile(full, blobs, artifact.size, options);
+    } catch (error) {
+      if (!(error instanceof RestoreError)) throw error;
+      if (error.damaged) {
+        throw RepoErrors.create('REPO_DAMAGED', `${component}/${name}: ${error.message}.`);
+      }
+      throw Object.assign(new Error(error.message), { code: error.code }); // as fs reports it
+    }
   }
 
   /**

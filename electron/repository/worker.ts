@@ -11,9 +11,11 @@
  * Memory: a session stops reading while the chunks it reported and the main thread has not yet
  * credited back (dropped, or sealed and added to a pack) exceed its window.
  *
- * Restore and check: `open` decrypts, decompresses and verifies one blob.
+ * Restore: a file's blobs arrive in order; the worker opens and verifies each, writes it to the
+ * file's temporary name, hashes it, and at the end checks the file's SHA-256, renames it and sets
+ * its time. Check (and streamed reads): `open` decrypts, decompresses and verifies one blob.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FastCdc, gearTable } from './chunker.js';
@@ -212,6 +214,75 @@ function open(request: Extract<WorkerRequest, { op: 'open' }>): void {
   ]);
 }
 
+interface RestoreSession {
+  readonly fd: number;
+  readonly sha: Hash;
+}
+
+const restores = new Map<number, RestoreSession>();
+
+/** Data refused while restoring (as opposed to a file system error). */
+class Damaged extends Error {}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let offset = 0; offset < bytes.length;) {
+    offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  }
+}
+
+function restore(request: Extract<WorkerRequest, { op: 'restore' }>): void {
+  const { session: id, temp, end } = request;
+  try {
+    if (request.begin) restores.set(id, { fd: openSync(temp, 'wx'), sha: createHash('sha256') });
+    const session = restores.get(id);
+    if (session === undefined) return; // aborted meanwhile
+    let bytes = 0;
+    for (const blob of request.blobs) {
+      const opened = openBlob(
+        { data: dataKey, chunkId: chunkIdKey },
+        Buffer.from(blob.blob),
+        Buffer.from(blob.id, 'hex'),
+        blob.compression,
+        blob.rawLength,
+      );
+      if (!opened.ok) throw new Damaged(`a chunk was refused (${opened.error})`);
+      writeAll(session.fd, opened.plain);
+      session.sha.update(opened.plain);
+      bytes += opened.plain.length;
+    }
+    if (end !== undefined) {
+      restores.delete(id);
+      closeSync(session.fd);
+      if (session.sha.digest('hex') !== end.sha256)
+        throw new Damaged('restored with a wrong SHA-256');
+      renameSync(temp, end.path);
+      if (end.modified !== undefined) utimesSync(end.path, new Date(), new Date(end.modified));
+    }
+    reply({ kind: 'restored', session: id, bytes, done: end !== undefined });
+  } catch (error) {
+    discardRestore(id, temp);
+    reply({
+      kind: 'restoreFailed',
+      session: id,
+      error: messageOf(error),
+      damaged: error instanceof Damaged,
+      code: (error as NodeJS.ErrnoException).code,
+    });
+  }
+}
+
+/** Closes and removes a restore's partial file (nothing half-written is left under any name). */
+function discardRestore(id: number, temp: string): void {
+  const session = restores.get(id);
+  restores.delete(id);
+  try {
+    if (session !== undefined) closeSync(session.fd);
+  } catch {
+    // already closed
+  }
+  rmSync(temp, { force: true });
+}
+
 port.on('message', (request: WorkerRequest) => {
   switch (request.op) {
     case 'begin':
@@ -248,6 +319,12 @@ port.on('message', (request: WorkerRequest) => {
     }
     case 'open':
       open(request);
+      return;
+    case 'restore':
+      restore(request);
+      return;
+    case 'restoreAbort':
+      discardRestore(request.session, request.temp);
       return;
   }
 });

@@ -7,6 +7,7 @@ import {
   encodeOperatorKey,
   initRepository,
   openRepository,
+  restoreBackup,
 } from '../../electron/repository/index.js';
 import { openFileStorage, storageError, type Storage } from '../../electron/storage/index.js';
 import { makeRepo, noise, readAll, source, streamOf, type TestRepo } from './helpers.js';
@@ -58,6 +59,12 @@ describe('damage is named and refused, never returned', () => {
       600_000,
     );
     expect((await t.repo.verifyBackup(healthy.id, { readData: true })).ok).toBe(true);
+    // A folder restore refuses it too, and leaves nothing behind, under any name.
+    const out = join(t.dir, 'restored');
+    await expect(restoreBackup(t.repo, damaged.id, out)).rejects.toMatchObject({
+      code: 'REPO_DAMAGED',
+    });
+    expect(await readdir(out)).toEqual([]);
     expect((await t.repo.verifyBackup(damaged.id, { readData: true })).damagedComponents).toEqual([
       'identity',
     ]);
