@@ -14,7 +14,7 @@ import type { RepositoryConfig } from './config.js';
 import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { RepositoryLock } from './locks.js';
-import { deriveStatus, manifestObjectName, openManifest, sealManifest } from './manifest.js';
+import { deriveStatus, manifestObjectName, sealManifest } from './manifest.js';
 import { SourceError, type CryptoPool, type HeldChunk, type IngestSource } from './pool.js';
 import {
   writeIndex,
@@ -364,7 +364,15 @@ export class Writer implements BackupWriter {
       const bytes = sealManifest(manifest, this.ctx.keys);
       const name = manifestObjectName(manifest.id);
       await this.ctx.storage.put(name, bytes);
-      openManifest(await this.ctx.storage.get(name), this.ctx.keys, name); // read back: tag and content
+      // Read back: the very bytes sealed (so its tag and content), without parsing a second copy
+      // of a manifest that can list tens of thousands of files.
+      if (!(await this.ctx.storage.get(name)).equals(bytes)) {
+        // Not listed as a backup: a manifest the storage cannot return intact is withdrawn.
+        await this.ctx.storage.delete(name).catch(() => undefined);
+        throw RepoErrors.create('REPO_DAMAGED', `${name} reads back other than it was written.`, {
+          details: { object: name },
+        });
+      }
       this.state = 'closed';
       await this.close();
       return manifest;

@@ -106,6 +106,26 @@ describe('damage is named and refused, never returned', () => {
     ).toBe(true);
   });
 
+  it('a manifest the storage returns altered is withdrawn: the backup fails and is not listed', async () => {
+    const storage = await openFileStorage(join(t.dir, 'repo'));
+    const altering = new Proxy(storage, {
+      get(target, property, receiver) {
+        if (property !== 'get') return Reflect.get(target, property, receiver) as unknown;
+        return async (name: string, range?: { offset: number; length: number }) => {
+          const bytes = await target.get(name, range);
+          if (name.startsWith('manifests/')) bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+          return bytes;
+        };
+      },
+    });
+    const repo = await openRepository(altering, { operatorKey: t.key });
+    const w = await repo.startBackup({ source });
+    await w.addArtifact('identity', 'data.bin', streamOf(noise(10_000, 'x')));
+    await expect(w.commit()).rejects.toMatchObject({ code: 'REPO_DAMAGED' });
+    expect(await t.repo.listBackups()).toEqual([]);
+    await repo.close();
+  });
+
   it('a tampered manifest label: check names it, listing drops it, loading refuses it', async () => {
     const backup = await backupOf(Buffer.from('payload'));
     const path = join(t.dir, 'repo', 'manifests', backup.id);
