@@ -81,22 +81,77 @@ interface FileEntry {
 /** Entries of one folder looked at at once (a stat is a round trip; on a share, a slow one). */
 const STATS_IN_FLIGHT = 32;
 
-/** Regular files under `root`, sorted, named with `/` separators. Symbolic links are not followed. */
-async function listFiles(root: string): Promise<FileEntry[]> {
-  const visit = async (folder: string): Promise<FileEntry[]> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const lists = await mapInParallel(entries, STATS_IN_FLIGHT, async (entry) => {
+/**
+ * Regular files under `root`, named with `/` separators, as they are found: a folder's files
+ * (sorted, stat'ed STATS_IN_FLIGHT at a time), then its sub-folders in order. Symbolic links are
+ * not followed. Yielding as it goes lets backing up start before a large tree is fully listed.
+ */
+async function* walkFiles(root: string, folder = root): AsyncGenerator<FileEntry> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files = entries.filter((entry) => entry.isFile());
+  for (let first = 0; first < files.length; first += STATS_IN_FLIGHT) {
+    const batch = files.slice(first, first + STATS_IN_FLIGHT).map(async (entry) => {
       const path = join(folder, entry.name);
-      if (entry.isDirectory()) return visit(path);
-      if (!entry.isFile()) return [];
       const info = await stat(path);
       const name = relative(root, path).split(sep).join('/');
-      return [{ path, name, size: info.size, modified: info.mtimeMs }];
+      return { path, name, size: info.size, modified: info.mtimeMs };
     });
-    return lists.flat();
+    yield* await Promise.all(batch);
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory()) yield* walkFiles(root, join(folder, entry.name));
+  }
+}
+
+/** Files found and not yet taken: the walk adds, lanes take, never waiting on each other. */
+class FileQueue {
+  private readonly files: FileEntry[] = [];
+  private waiting: ((file: FileEntry | undefined) => void)[] = [];
+  private ended = false;
+
+  add(file: FileEntry): void {
+    const waiter = this.waiting.shift();
+    if (waiter === undefined) this.files.push(file);
+    else waiter(file);
+  }
+
+  /** No more files: every lane waiting gets undefined. */
+  end(): void {
+    this.ended = true;
+    for (const waiter of this.waiting) waiter(undefined);
+    this.waiting = [];
+  }
+
+  next(): Promise<FileEntry | undefined> {
+    const file = this.files.shift();
+    if (file !== undefined || this.ended) return Promise.resolve(file);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/** `lanes` loops taking files from `queue` until it ends; the first failure stops them all. */
+async function drain(
+  queue: FileQueue,
+  lanes: number,
+  task: (file: FileEntry) => Promise<void>,
+  failed: { stop: boolean },
+): Promise<void> {
+  const lane = async () => {
+    for (
+      let file = await queue.next();
+      file !== undefined && !failed.stop;
+      file = await queue.next()
+    ) {
+      try {
+        await task(file);
+      } catch (error) {
+        failed.stop = true;
+        throw error;
+      }
+    }
   };
-  return visit(root);
+  await Promise.all(Array.from({ length: lanes }, lane));
 }
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
@@ -128,7 +183,6 @@ export async function backupDirectory(
   }
   const component = options.component ?? 'files';
   const source = options.source ?? { kind: 'directory', id: root, version: '1', labels: {} };
-  const files = await listFiles(root);
   const parent = await findParent(repo, source);
   const previous = new Map<string, ArtifactRecord>(
     (parent?.components.find((c) => c.name === component)?.artifacts ?? []).map((a) => [a.name, a]),
@@ -138,7 +192,6 @@ export async function backupDirectory(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
-    expectedTotal: files.reduce((sum, file) => sum + file.size, 0),
   });
   try {
     const backupFile = async (file: FileEntry) => {
@@ -160,21 +213,37 @@ export async function backupDirectory(
           throw error;
       }
     };
-    await Promise.all([
-      inParallel(
-        files.filter((file) => file.size < SMALL_FILE_BYTES),
-        SMALL_FILES_IN_FLIGHT,
-        backupFile,
-      ),
-      inParallel(
-        files.filter((file) => file.size >= SMALL_FILE_BYTES),
-        LARGE_FILES_IN_FLIGHT,
-        backupFile,
-      ),
+    // Files are backed up as the walk finds them, small and large ones in lanes of their own.
+    const small = new FileQueue();
+    const large = new FileQueue();
+    const failed = { stop: false };
+    let count = 0;
+    const walk = async () => {
+      try {
+        for await (const file of walkFiles(root)) {
+          if (failed.stop) return;
+          count++;
+          (file.size < SMALL_FILE_BYTES ? small : large).add(file);
+        }
+      } catch (error) {
+        failed.stop = true;
+        throw error;
+      } finally {
+        small.end();
+        large.end();
+      }
+    };
+    // All settle first, so no file is still being added when the writer is aborted.
+    const outcomes = await Promise.allSettled([
+      walk(),
+      drain(small, SMALL_FILES_IN_FLIGHT, backupFile, failed),
+      drain(large, LARGE_FILES_IN_FLIGHT, backupFile, failed),
     ]);
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
     writer.setComponentResult(component, {
       status: 'Succeeded',
-      meta: { files: String(files.length) },
+      meta: { files: String(count) },
     });
     return await writer.commit();
   } catch (error) {
