@@ -3,7 +3,7 @@
  * every blob (or a rolling subset of packs). The report names every damaged backup and the
  * object that damages it.
  */
-import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
 import { manifestObjectName, openManifest, readManifestLabel } from './manifest.js';
 import type { Repository } from './repository.js';
@@ -120,17 +120,25 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
   const toRead = selectPacks(referenced, scope.readData);
   let blobsRead = 0;
   const blobsByPack = groupByPack(index);
-  for (const [n, packId] of toRead.packs.entries()) {
-    scope.signal?.throwIfAborted();
-    const blobs = blobsByPack.get(packId) ?? [];
-    blobsRead += await readPack(repo, index, packId, packs.get(packId) ?? 0, blobs, usage, damage);
-    scope.onProgress?.({
-      phase: 'check',
-      bytesDone: n + 1,
-      bytesTotal: toRead.packs.length,
-      rate: 0,
-    });
-  }
+  // Packs are read one per worker at a time: each is verified whole in a worker.
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < toRead.packs.length) {
+      scope.signal?.throwIfAborted();
+      const packId = toRead.packs[next++] as string;
+      const blobs = blobsByPack.get(packId) ?? [];
+      const size = packs.get(packId) ?? 0;
+      blobsRead += await readPack(repo, index, packId, size, blobs, usage, damage);
+      scope.onProgress?.({
+        phase: 'check',
+        bytesDone: ++done,
+        bytesTotal: toRead.packs.length,
+        rate: 0,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: PACKS_IN_FLIGHT }, lane));
   const list = damage.list();
   const damagedBackups = [...new Set(list.flatMap((d) => d.backups))].sort();
   return {
@@ -240,6 +248,9 @@ function selectPacks(sorted: readonly string[], readData: CheckOptions['readData
 
 type Located = [string, BlobLocation];
 
+/** Packs read and verified at once (one per worker; each is held whole, 16 MiB by default). */
+const PACKS_IN_FLIGHT = Math.min(4, Math.max(2, availableParallelism()));
+
 function groupByPack(index: LoadedIndex): Map<string, Located[]> {
   const groups = new Map<string, Located[]>();
   for (const entry of index.blobs) {
@@ -264,35 +275,29 @@ async function readPack(
   const info = index.packs.get(packId);
   const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
   if (info === undefined || repo.epochKeys(info.epoch) === undefined) return 0;
-  const bytes = await repo.storage.get(name);
-  if (createHash('sha256').update(bytes).digest('hex') !== packId) {
-    damage.note(name, 'corrupt', 'The pack content does not match its name.', []);
-  }
   try {
     await readPackHeader(repo.storage, name, size, repo.heldKeys);
   } catch (error) {
     if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
     damage.note(name, 'corrupt', error.message, usersOfAll);
   }
-  const pool = repo.poolFor(info.epoch);
-  // A few blobs at a time keeps every worker busy without holding a whole pack's plaintext.
-  let next = 0;
-  const lane = async () => {
-    while (next < blobs.length) {
-      const [id, location] = blobs[next++] as Located;
-      const blob = bytes.subarray(location.offset, location.offset + location.length);
-      const result = await pool.open(blob, id, location.compression, location.rawLength);
-      if (!result.ok) {
-        damage.note(
-          name,
-          'corrupt',
-          `A chunk was refused: ${result.error}.`,
-          usage.byChunk.get(id) ?? [],
-        );
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+  // The whole pack goes to a worker: its SHA-256 and every blob are checked there.
+  const { sha256, refused } = await repo.poolFor(info.epoch).verifyPack(
+    await repo.storage.get(name),
+    blobs.map(([id, { offset, length, compression, rawLength }]) => ({
+      id,
+      offset,
+      length,
+      compression,
+      rawLength,
+    })),
+  );
+  if (sha256 !== packId) {
+    damage.note(name, 'corrupt', 'The pack content does not match its name.', []);
+  }
+  for (const { id, error } of refused) {
+    damage.note(name, 'corrupt', `A chunk was refused: ${error}.`, usage.byChunk.get(id) ?? []);
+  }
   return blobs.length;
 }
 

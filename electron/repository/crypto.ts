@@ -103,7 +103,8 @@ export function gcmOpen(key: Buffer, sealed: Buffer, aad: Buffer): Buffer | unde
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   try {
     const body = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
-    return Buffer.concat([body, decipher.final()]);
+    const tail = decipher.final(); // empty for GCM: no second copy of the body
+    return tail.length === 0 ? body : Buffer.concat([body, tail]);
   } catch {
     return undefined;
   }
@@ -253,18 +254,44 @@ export function openEnvelope(
 }
 
 /** Decrypts, decompresses and checks a blob against its id: the plaintext, or why it was refused. */
+/** No chunk is larger (the chunker's maximum is 4 MiB); a larger claim is refused unallocated. */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+const chunkDecompressor = new zstd.DCtx();
+/** Where `openBlob(..., 'scratch')` decompresses: grown to the largest chunk seen, then reused. */
+let plainScratch = Buffer.alloc(0);
+
+/** Decompresses a chunk of known length into memory of its own, or into this thread's scratch. */
+function decompressChunk(stored: Buffer, rawLength: number, into: 'own' | 'scratch'): Buffer {
+  if (into === 'scratch' && plainScratch.length < rawLength) {
+    plainScratch = Buffer.allocUnsafeSlow(rawLength);
+  }
+  const target = into === 'scratch' ? plainScratch : Buffer.allocUnsafeSlow(rawLength);
+  // Bounded by the target: a frame claiming more than rawLength fails instead of allocating it.
+  const length = chunkDecompressor.decompress(target.subarray(0, rawLength), stored);
+  return target.subarray(0, length);
+}
+
+/**
+ * Decrypts, decompresses and checks a blob against its id: the plaintext, or why it was refused.
+ * With `into` 'scratch' the plaintext lies in this thread's scratch buffer, valid until the next
+ * call (for a caller that writes or discards it at once).
+ */
 export function openBlob(
   keys: { readonly data: Buffer; readonly chunkId: Buffer },
   blob: Buffer,
   id: Buffer,
   compression: number,
   rawLength: number,
+  into: 'own' | 'scratch' = 'own',
 ): { ok: true; plain: Buffer } | { ok: false; error: string } {
+  if (!Number.isSafeInteger(rawLength) || rawLength < 0 || rawLength > MAX_CHUNK_BYTES) {
+    return { ok: false, error: 'implausible length' };
+  }
   const stored = gcmOpen(keys.data, blob, blobAad(id, compression));
   if (stored === undefined) return { ok: false, error: 'authentication failed' };
   let plain: Buffer;
   try {
-    plain = decompress(stored, compression);
+    plain = compression === 1 ? decompressChunk(stored, rawLength, into) : stored;
   } catch {
     return { ok: false, error: 'decompression failed' };
   }

@@ -47,6 +47,7 @@ export type WorkerRequest =
       end: RestoreTarget | undefined;
     }
   | { op: 'restoreAbort'; session: number; temp: string }
+  | { op: 'verifyPack'; job: number; pack: ArrayBuffer; blobs: PackBlob[] }
   | {
       op: 'open';
       job: number;
@@ -62,6 +63,20 @@ export interface RestoreBlob {
   readonly id: string;
   readonly compression: number;
   readonly rawLength: number;
+}
+
+/** A blob to verify inside a pack sent whole. */
+export interface PackBlob {
+  readonly id: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly compression: number;
+  readonly rawLength: number;
+}
+
+export interface RefusedBlob {
+  readonly id: string;
+  readonly error: string;
 }
 
 /** Where a restored file goes: written to `temp`, checked, then renamed to `path`. */
@@ -89,7 +104,8 @@ export type WorkerReply =
     }
   | { kind: 'job'; job: number; ok: false; error: string }
   | { kind: 'job'; job: number; ok: true; blob: ArrayBuffer; compression: 0 | 1 }
-  | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer };
+  | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer }
+  | { kind: 'job'; job: number; ok: true; sha256: string; refused: RefusedBlob[] };
 
 type JobReply = Extract<WorkerReply, { kind: 'job' }>;
 
@@ -570,6 +586,24 @@ export class CryptoPool {
     if (!reply.ok) return { ok: false, error: reply.error };
     if (!('plain' in reply)) return { ok: false, error: 'bad reply' };
     return { ok: true, plain: Buffer.from(reply.plain) };
+  }
+
+  /**
+   * Verifies a whole pack in a worker (its bytes are handed over): its SHA-256, and which of
+   * `blobs` are refused (authentication, decompression, or content not matching the id).
+   */
+  async verifyPack(
+    pack: Buffer,
+    blobs: PackBlob[],
+  ): Promise<{ sha256: string; refused: RefusedBlob[] }> {
+    const job = this.nextJob++;
+    const bytes = transferable(pack);
+    const reply = await this.job(this.leastBusy(), { op: 'verifyPack', job, pack: bytes, blobs }, [
+      bytes,
+    ]);
+    if (!reply.ok || !('refused' in reply))
+      throw new Error(`verifying a pack failed: ${reply.ok ? 'bad reply' : reply.error}`);
+    return { sha256: reply.sha256, refused: reply.refused };
   }
 
   async close(): Promise<void> {

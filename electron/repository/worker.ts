@@ -20,7 +20,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FastCdc, gearTable } from './chunker.js';
 import { blobAad, chunkIdOf, compressChunk, gcmSeal, openBlob } from './crypto.js';
-import type { WorkerReply, WorkerRequest, WorkerSetup } from './pool.js';
+import type { RefusedBlob, RestoreBlob, WorkerReply, WorkerRequest, WorkerSetup } from './pool.js';
 
 /** One file read: large enough that a read's fixed cost vanishes, small next to the window. */
 const READ_BYTES = 1024 * 1024;
@@ -196,14 +196,28 @@ function seal(job: number, number: number): void {
   ]);
 }
 
+/**
+ * Opens and verifies a blob (restore, `open` and pack verification alike). With 'scratch' the
+ * plaintext is valid only until the next call: for callers that write or discard it at once.
+ */
+function openBytes(
+  blob: Buffer,
+  id: string,
+  compression: number,
+  rawLength: number,
+  into: 'own' | 'scratch',
+) {
+  const keys = { data: dataKey, chunkId: chunkIdKey };
+  return openBlob(keys, blob, Buffer.from(id, 'hex'), compression, rawLength, into);
+}
+
+/** Opens a blob as a message carries it. */
+function openSent(sent: RestoreBlob, into: 'own' | 'scratch') {
+  return openBytes(Buffer.from(sent.blob), sent.id, sent.compression, sent.rawLength, into);
+}
+
 function open(request: Extract<WorkerRequest, { op: 'open' }>): void {
-  const result = openBlob(
-    { data: dataKey, chunkId: chunkIdKey },
-    Buffer.from(request.blob),
-    Buffer.from(request.id, 'hex'),
-    request.compression,
-    request.rawLength,
-  );
+  const result = openSent(request, 'own');
   if (!result.ok) {
     reply({ kind: 'job', job: request.job, ok: false, error: result.error });
     return;
@@ -238,13 +252,7 @@ function restore(request: Extract<WorkerRequest, { op: 'restore' }>): void {
     if (session === undefined) return; // aborted meanwhile
     let bytes = 0;
     for (const blob of request.blobs) {
-      const opened = openBlob(
-        { data: dataKey, chunkId: chunkIdKey },
-        Buffer.from(blob.blob),
-        Buffer.from(blob.id, 'hex'),
-        blob.compression,
-        blob.rawLength,
-      );
+      const opened = openSent(blob, 'scratch'); // written at once
       if (!opened.ok) throw new Damaged(`a chunk was refused (${opened.error})`);
       writeAll(session.fd, opened.plain);
       session.sha.update(opened.plain);
@@ -281,6 +289,28 @@ function discardRestore(id: number, temp: string): void {
     // already closed
   }
   rmSync(temp, { force: true });
+}
+
+/** A whole pack's SHA-256 and the blobs in it that do not verify. */
+function verifyPack(request: Extract<WorkerRequest, { op: 'verifyPack' }>): void {
+  const pack = Buffer.from(request.pack);
+  const sha256 = createHash('sha256').update(pack).digest('hex');
+  const refused: RefusedBlob[] = [];
+  for (const entry of request.blobs) {
+    const end = entry.offset + entry.length;
+    const opened =
+      end > pack.length
+        ? { ok: false as const, error: 'it lies outside the pack' }
+        : openBytes(
+            pack.subarray(entry.offset, end),
+            entry.id,
+            entry.compression,
+            entry.rawLength,
+            'scratch',
+          );
+    if (!opened.ok) refused.push({ id: entry.id, error: opened.error });
+  }
+  reply({ kind: 'job', job: request.job, ok: true, sha256, refused });
 }
 
 port.on('message', (request: WorkerRequest) => {
@@ -325,6 +355,9 @@ port.on('message', (request: WorkerRequest) => {
       return;
     case 'restoreAbort':
       discardRestore(request.session, request.temp);
+      return;
+    case 'verifyPack':
+      verifyPack(request);
       return;
   }
 });
