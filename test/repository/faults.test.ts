@@ -113,7 +113,8 @@ describe('damage is named and refused, never returned', () => {
         if (property !== 'get') return Reflect.get(target, property, receiver) as unknown;
         return async (name: string, range?: { offset: number; length: number }) => {
           const bytes = await target.get(name, range);
-          if (name.startsWith('manifests/')) bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+          if (name.startsWith('manifests/'))
+            bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
           return bytes;
         };
       },
