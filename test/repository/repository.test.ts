@@ -123,6 +123,31 @@ describe('backup and restore', () => {
   });
 });
 
+describe('folder restore', () => {
+  it('stops when cancelled, leaving no partial file under any name', async () => {
+    const { backupDirectory, restoreBackup } = await import('../../electron/repository/index.js');
+    const { mkdir, readdir, writeFile } = await import('node:fs/promises');
+    const src = `${t.dir}/src`;
+    await mkdir(src);
+    for (let i = 0; i < 6; i++) await writeFile(`${src}/big-${i}.bin`, noise(3_000_000, `f${i}`));
+    const backup = await backupDirectory(t.repo, src);
+    const controller = new AbortController();
+    const out = `${t.dir}/out`;
+    const restoring = restoreBackup(t.repo, backup.id, out, {
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.bytesDone > 0) controller.abort();
+      },
+    });
+    await expect(restoring).rejects.toThrow();
+    const left = await readdir(out);
+    expect(left.filter((name) => name.endsWith('.lifeboat-partial'))).toEqual([]);
+    expect(left.length).toBeLessThan(6);
+    // Whatever was completed is whole: every file left has its full size.
+    for (const name of left) expect((await readFile(`${out}/${name}`)).length).toBe(3_000_000);
+  });
+});
+
 describe('discovery and keys', () => {
   it('lists backups without a key, then names the key epoch a wrong key lacks', async () => {
     const w = await t.repo.startBackup({ source });
