@@ -27,38 +27,27 @@ const RESTORES_IN_FLIGHT = 4;
 const SMALL_RESTORES_IN_FLIGHT = 16;
 
 /**
- * Maps `task` over `items` with at most `limit` at a time, results in the items' order; the
- * first failure stops new starts.
+ * Runs `task` over `items`, `limit` at a time. After a failure no new task starts, and the
+ * failure is thrown once the running ones have settled, so nothing is still half-done after it.
  */
-async function mapInParallel<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await task(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
 async function inParallel<T>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<void>,
 ): Promise<void> {
-  await mapInParallel(items, limit, task);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (failure === undefined && next < items.length) {
+      try {
+        await task(items[next++] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== undefined) throw failure.error;
 }
 
 export interface DirectoryBackupOptions {

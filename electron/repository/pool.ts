@@ -173,6 +173,8 @@ interface OpenRestore {
   ahead: number;
   /** Wakes the sender: a message was acknowledged, or the restore ended. */
   wake: () => void;
+  /** Why the restore is being given up; it ends once the worker confirms the file is removed. */
+  abandoned?: Error;
 }
 
 interface OpenSession {
@@ -424,7 +426,8 @@ export class CryptoPool {
     const restore = this.restores.get(reply.session);
     if (restore === undefined) return;
     if (reply.kind === 'restoreFailed') {
-      this.endRestore(reply.session, new RestoreError(reply.error, reply.damaged, reply.code));
+      const why = restore.abandoned ?? new RestoreError(reply.error, reply.damaged, reply.code);
+      this.endRestore(reply.session, why);
       return;
     }
     restore.ahead--;
@@ -475,15 +478,18 @@ export class CryptoPool {
     try {
       await this.sendRestore(session, target, blobs, options.signal, () => (begun = true));
     } catch (error) {
-      // Reading a blob failed, or the restore was cancelled: the worker removes the partial file.
-      if (begun && this.restores.has(session)) {
+      const why = error instanceof Error ? error : new Error(String(error));
+      const restore = this.restores.get(session);
+      if (begun && restore !== undefined) {
+        // Reading a blob failed, or the restore was cancelled: the worker removes the partial
+        // file, and the restore ends only when it says so (nothing is left behind after it).
+        restore.abandoned = why;
         slot.worker.postMessage({
           op: 'restoreAbort',
           session,
           temp: target.temp,
         } satisfies WorkerRequest);
-      }
-      this.endRestore(session, error instanceof Error ? error : new Error(String(error)));
+      } else this.endRestore(session, why);
     }
     try {
       await outcome;

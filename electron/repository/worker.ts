@@ -355,6 +355,14 @@ port.on('message', (request: WorkerRequest) => {
       return;
     case 'restoreAbort':
       discardRestore(request.session, request.temp);
+      // Answered whatever state the file was in: the main thread waits for this.
+      reply({
+        kind: 'restoreFailed',
+        session: request.session,
+        error: 'abandoned',
+        damaged: false,
+        code: undefined,
+      });
       return;
     case 'verifyPack':
       verifyPack(request);
