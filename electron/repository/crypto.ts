@@ -253,7 +253,6 @@ export function openEnvelope(
   }
 }
 
-/** Decrypts, decompresses and checks a blob against its id: the plaintext, or why it was refused. */
 /** No chunk is larger (the chunker's maximum is 4 MiB); a larger claim is refused unallocated. */
 const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
 const chunkDecompressor = new zstd.DCtx();

@@ -18,11 +18,15 @@ import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from '.
 const SMALL_FILES_IN_FLIGHT = 16;
 const LARGE_FILES_IN_FLIGHT = Math.max(2, availableParallelism());
 const SMALL_FILE_BYTES = 1024 * 1024;
-/** Large files restored at once; each reads a few chunks ahead, so this bounds restore memory. */
+/**
+ * Large files restored at once; each has a few chunks read ahead and up to two 1 MiB batches on
+ * their way to its worker, so this bounds restore memory.
+ */
 const RESTORES_IN_FLIGHT = 4;
 /**
- * Small files (under SMALL_FILE_BYTES, held whole) restored at once: their time is round trips
- * (pack reads, file creation), so more of them overlap; memory stays under 16 x 1 MiB.
+ * Small files (under SMALL_FILE_BYTES, sent to their worker in one batch) restored at once: their
+ * time is round trips (pack reads, file creation), so more of them overlap; memory stays under
+ * 16 x 1 MiB.
  */
 const SMALL_RESTORES_IN_FLIGHT = 16;
 

@@ -309,7 +309,7 @@ export class CryptoPool {
     return open !== undefined;
   }
 
-  /** Ends a session early: the worker forgets it and every chunk of it it holds. */
+  /** Ends a session early: the worker stops reading it (chunks it reported stay held). */
   private abortSession(session: number, error: Error): void {
     const open = this.sessions.get(session);
     if (open === undefined || !this.endSession(session)) return;

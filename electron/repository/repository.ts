@@ -748,29 +748,6 @@ export class BackupReader {
     }
   }
 
-  /**
-   * A whole artifact's verified plaintext as its chunks, in order. For small artifacts only (it
-   * holds the whole artifact): it skips the stream machinery, which dominates small-file restores.
-   */
-  async readArtifact(
-    component: string,
-    name: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Buffer[]> {
-    const artifact = this.artifact(component, name);
-    const parts: Buffer[] = [];
-    for await (const part of this.repo.readChunks(
-      artifact.chunks,
-      0,
-      this.index,
-      this.pool,
-      options.signal,
-      this.packs,
-    ))
-      parts.push(part);
-    return parts;
-  }
-
   /** A verified plaintext stream of one artifact from `offset` (REPO_ARTIFACT_NOT_FOUND if absent). */
   openArtifact(component: string, name: string, options: OpenArtifactOptions = {}): Readable {
     const artifact = this.artifact(component, name);

@@ -190,7 +190,7 @@ function seal(job: number, number: number): void {
     return;
   }
   const { stored, compression } = compressChunk(entry.chunk);
-  const blob = own(gcmSeal(dataKey, stored, blobAad(entry.id, compression)));
+  const blob = gcmSeal(dataKey, stored, blobAad(entry.id, compression)); // memory of its own
   reply({ kind: 'job', job, ok: true, blob: blob.buffer as ArrayBuffer, compression }, [
     blob.buffer as ArrayBuffer,
   ]);
