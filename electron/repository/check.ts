@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
+import { eachOf, runLanes } from './lanes.js';
 import { manifestObjectName, openManifest, readManifestLabel } from './manifest.js';
 import type { Repository } from './repository.js';
 import {
@@ -121,24 +122,19 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
   let blobsRead = 0;
   const blobsByPack = groupByPack(index);
   // Packs are read one per worker at a time: each is verified whole in a worker.
-  let next = 0;
   let done = 0;
-  const lane = async () => {
-    while (next < toRead.packs.length) {
-      scope.signal?.throwIfAborted();
-      const packId = toRead.packs[next++] as string;
-      const blobs = blobsByPack.get(packId) ?? [];
-      const size = packs.get(packId) ?? 0;
-      blobsRead += await readPack(repo, index, packId, size, blobs, usage, damage);
-      scope.onProgress?.({
-        phase: 'check',
-        bytesDone: ++done,
-        bytesTotal: toRead.packs.length,
-        rate: 0,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: PACKS_IN_FLIGHT }, lane));
+  await runLanes(eachOf(toRead.packs), PACKS_IN_FLIGHT, async (packId) => {
+    scope.signal?.throwIfAborted();
+    const blobs = blobsByPack.get(packId) ?? [];
+    const size = packs.get(packId) ?? 0;
+    blobsRead += await readPack(repo, index, packId, size, blobs, usage, damage);
+    scope.onProgress?.({
+      phase: 'check',
+      bytesDone: ++done,
+      bytesTotal: toRead.packs.length,
+      rate: 0,
+    });
+  });
   const list = damage.list();
   const damagedBackups = [...new Set(list.flatMap((d) => d.backups))].sort();
   return {
@@ -273,12 +269,12 @@ async function readPack(
 ): Promise<number> {
   const name = packObjectName(packId);
   const info = index.packs.get(packId);
-  const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
   if (info === undefined || repo.epochKeys(info.epoch) === undefined) return 0;
   try {
     await readPackHeader(repo.storage, name, size, repo.heldKeys);
   } catch (error) {
     if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
+    const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
     damage.note(name, 'corrupt', error.message, usersOfAll);
   }
   // The whole pack goes to a worker: its SHA-256 and every blob are checked there.

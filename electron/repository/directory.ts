@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
+import { eachOf, runLanes, type StopFlag } from './lanes.js';
 import type { BackupReader, Repository } from './repository.js';
 import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from './types.js';
 
@@ -29,30 +30,6 @@ const RESTORES_IN_FLIGHT = 4;
  * 16 x 1 MiB.
  */
 const SMALL_RESTORES_IN_FLIGHT = 16;
-
-/**
- * Runs `task` over `items`, `limit` at a time. After a failure no new task starts, and the
- * failure is thrown once the running ones have settled, so nothing is still half-done after it.
- */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (failure === undefined && next < items.length) {
-      try {
-        await task(items[next++] as T);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure !== undefined) throw failure.error;
-}
 
 export interface DirectoryBackupOptions {
   /** Component name (default `files`). */
@@ -134,30 +111,6 @@ class FileQueue {
   }
 }
 
-/** `lanes` loops taking files from `queue` until it ends; the first failure stops them all. */
-async function drain(
-  queue: FileQueue,
-  lanes: number,
-  task: (file: FileEntry) => Promise<void>,
-  failed: { stop: boolean },
-): Promise<void> {
-  const lane = async () => {
-    for (
-      let file = await queue.next();
-      file !== undefined && !failed.stop;
-      file = await queue.next()
-    ) {
-      try {
-        await task(file);
-      } catch (error) {
-        failed.stop = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
-}
-
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
 async function findParent(repo: Repository, source: BackupSource): Promise<Manifest | undefined> {
   // Labels only (no decryption of every manifest); the chosen one is verified when loaded.
@@ -220,17 +173,17 @@ export async function backupDirectory(
     // Files are backed up as the walk finds them, small and large ones in lanes of their own.
     const small = new FileQueue();
     const large = new FileQueue();
-    const failed = { stop: false };
+    const stop: StopFlag = { stopped: false };
     let count = 0;
     const walk = async () => {
       try {
         for await (const file of walkFiles(root)) {
-          if (failed.stop) return;
+          if (stop.stopped) return;
           count++;
           (file.size < SMALL_FILE_BYTES ? small : large).add(file);
         }
       } catch (error) {
-        failed.stop = true;
+        stop.stopped = true;
         throw error;
       } finally {
         small.end();
@@ -240,8 +193,8 @@ export async function backupDirectory(
     // All settle first, so no file is still being added when the writer is aborted.
     const outcomes = await Promise.allSettled([
       walk(),
-      drain(small, SMALL_FILES_IN_FLIGHT, backupFile, failed),
-      drain(large, LARGE_FILES_IN_FLIGHT, backupFile, failed),
+      runLanes(() => small.next(), SMALL_FILES_IN_FLIGHT, backupFile, stop),
+      runLanes(() => large.next(), LARGE_FILES_IN_FLIGHT, backupFile, stop),
     ]);
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -359,7 +312,7 @@ async function restoreWith(
   };
   const small = jobs.filter((job) => job.artifact.size < SMALL_FILE_BYTES);
   const large = jobs.filter((job) => job.artifact.size >= SMALL_FILE_BYTES);
-  await inParallel(small, SMALL_RESTORES_IN_FLIGHT, restoreOne);
-  await inParallel(large, RESTORES_IN_FLIGHT, restoreOne);
+  await runLanes(eachOf(small), SMALL_RESTORES_IN_FLIGHT, restoreOne);
+  await runLanes(eachOf(large), RESTORES_IN_FLIGHT, restoreOne);
   return manifest;
 }
