@@ -4,6 +4,7 @@
  * endpoint. Nothing here touches disk; the controller persists through the catalog.
  */
 import { z } from 'zod';
+import { isAbsolutePath, isUncPath } from '../../shared/paths.js';
 import { ConfigErrors } from './errors.js';
 
 export const FREQUENCY_HOURS = { min: 4, max: 12, default: 12 } as const;
@@ -20,13 +21,11 @@ export const retentionDaysSchema = z.number().int().min(RETENTION_DAYS.min).max(
 export const locationKindSchema = z.enum(['folder', 'share', 'unc']);
 export type LocationKind = z.infer<typeof locationKindSchema>;
 
-const UNC = /^\\\\[^\\/]+\\[^\\/]+(\\.*)?$/;
-
 export const locationSchema = z
   .object({ kind: locationKindSchema, path: z.string().min(1).max(4096) })
   .superRefine((value, ctx) => {
     if (value.path.includes('\0')) ctx.addIssue({ code: 'custom', message: 'contains NUL' });
-    if (value.kind === 'unc' && !UNC.test(value.path)) {
+    if (value.kind === 'unc' && !isUncPath(value.path)) {
       ctx.addIssue({ code: 'custom', message: 'a UNC path looks like \\\\server\\share\\folder' });
     }
     if (value.kind !== 'unc' && !isAbsolutePath(value.path)) {
@@ -66,10 +65,6 @@ export const settingsPatchSchema = z
   .partial()
   .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
-
-function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
-}
 
 /** Parses outside input with a schema and turns the first problem into CONFIG_INVALID. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, what: string): T {

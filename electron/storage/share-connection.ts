@@ -12,6 +12,7 @@
  * and chosen as a mounted share; connecting refuses with STORAGE_UNC_UNSUPPORTED.
  */
 import { spawn } from 'node:child_process';
+import { isUncPath, uncShareRoot } from '../../shared/paths.js';
 import { StorageErrors } from './errors.js';
 import { openFileStorage } from './file-storage.js';
 import type { Storage } from './storage.js';
@@ -31,17 +32,13 @@ export interface ShareConnector {
   connect(uncPath: string, credentials: ShareCredentials | undefined): Promise<void>;
 }
 
-const UNC = /^\\\\([^\\/]+)\\([^\\/]+)(?:\\.*)?$/;
-
-export function isUncPath(path: string): boolean {
-  return UNC.test(path);
-}
+export { isUncPath };
 
 /** `\\server\share` of `\\server\share\folder\…`: connections are made per share. */
 export function shareRoot(uncPath: string): string {
-  const match = UNC.exec(uncPath);
-  if (match === null) throw new RangeError('not a UNC path');
-  return `\\\\${match[1] as string}\\${match[2] as string}`;
+  const root = uncShareRoot(uncPath);
+  if (root === undefined) throw new RangeError('not a UNC path');
+  return root;
 }
 
 const RESULT_MARK = 'LIFEBOAT-WNET';

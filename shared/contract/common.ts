@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { COMPONENT_IDS } from '../rack-api.js';
+import { isAbsolutePath, isUncPath } from '../paths.js';
 
 /** ISO 8601 instant in UTC, as `Date.prototype.toISOString()` writes it. */
 export const Timestamp = z.iso.datetime();
@@ -94,12 +95,6 @@ export const SecretFile = z
   .max(MAX_SECRET_CHARS * 4)
   .transform(base64ToBytes);
 
-const UNC = /^\\\\[^\\/]+\\[^\\/]+(\\.*)?$/;
-
-function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
-}
-
 /** The external storage location: a folder, a mounted SMB/NFS share, or a Windows UNC path. */
 export const Location = z
   .strictObject({
@@ -108,7 +103,7 @@ export const Location = z
   })
   .superRefine((value, ctx) => {
     if (value.path.includes('\0')) ctx.addIssue({ code: 'custom', message: 'contains NUL' });
-    else if (value.kind === 'unc' && !UNC.test(value.path)) {
+    else if (value.kind === 'unc' && !isUncPath(value.path)) {
       ctx.addIssue({ code: 'custom', message: 'a UNC path looks like \\\\server\\share\\folder' });
     } else if (value.kind !== 'unc' && !isAbsolutePath(value.path)) {
       ctx.addIssue({ code: 'custom', message: 'must be an absolute path' });
