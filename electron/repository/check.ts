@@ -6,7 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
 import { eachOf, runLanes } from './lanes.js';
-import { manifestObjectName, openManifest, readManifestLabel } from './manifest.js';
+import {
+  manifestObjectName,
+  openManifest,
+  readManifestLabel,
+  type StoredManifest,
+} from './manifest.js';
 import type { Repository } from './repository.js';
 import {
   packIdOf,
@@ -15,30 +20,49 @@ import {
   type BlobLocation,
   type LoadedIndex,
 } from './store.js';
-import type {
-  CheckOptions,
-  CheckReport,
-  Damage,
-  Manifest,
-  ProgressListener,
-  VerifyReport,
-} from './types.js';
+import type { CheckOptions, CheckReport, Damage, ProgressListener, VerifyReport } from './types.js';
 
 type Problem = Damage['problem'];
 
 /** Which backup components use which chunk, to name what a damaged object affects. */
 class Usage {
   readonly byChunk = new Map<string, Set<string>>();
-  add(manifest: Manifest): void {
-    for (const component of manifest.components) {
-      const key = `${manifest.id}/${component.name}`;
-      for (const artifact of component.artifacts) {
-        for (const [id] of artifact.chunks) {
-          let users = this.byChunk.get(id);
-          if (users === undefined) this.byChunk.set(id, (users = new Set()));
-          users.add(key);
-        }
-      }
+  add(user: string, chunks: readonly (readonly [string, number])[]): void {
+    for (const [id] of chunks) {
+      let users = this.byChunk.get(id);
+      if (users === undefined) this.byChunk.set(id, (users = new Set()));
+      users.add(user);
+    }
+  }
+}
+
+/**
+ * Records the chunks a backup uses: each component's list and, read from it, its artifacts'. A
+ * list that cannot be read damages its component; a missing one is named by the index check.
+ */
+async function recordUsage(
+  repo: Repository,
+  manifest: StoredManifest,
+  index: LoadedIndex,
+  usage: Usage,
+  damage: DamageLog,
+): Promise<void> {
+  for (const component of manifest.components) {
+    const user = `${manifest.id}/${component.name}`;
+    if (component.list !== undefined) usage.add(user, component.list.chunks);
+    try {
+      for (const artifact of await repo.artifactsOf(manifest, component, index))
+        usage.add(user, artifact.chunks);
+    } catch (error) {
+      if (RepoErrors.is(error, 'REPO_DATA_MISSING')) continue;
+      if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
+      const object = error.details?.['object'];
+      damage.note(
+        typeof object === 'string' ? object : manifestObjectName(manifest.id),
+        'corrupt',
+        error.message,
+        [user],
+      );
     }
   }
 }
@@ -101,7 +125,7 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
         );
         continue;
       }
-      usage.add(openManifest(bytes, keys, name));
+      await recordUsage(repo, openManifest(bytes, keys, name), index, usage, damage);
       backupsChecked++;
     } catch (error) {
       if (

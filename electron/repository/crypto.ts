@@ -155,6 +155,16 @@ export function compressChunk(plaintext: Buffer): { stored: Buffer; compression:
   return { stored: plaintext, compression: 0 };
 }
 
+/** A chunk as it is stored (section 5): compressed when that pays, sealed under the data key. */
+export function sealChunk(
+  dataKey: Buffer,
+  id: Buffer,
+  plaintext: Buffer,
+): { blob: Buffer; compression: 0 | 1 } {
+  const { stored, compression } = compressChunk(plaintext);
+  return { blob: gcmSeal(dataKey, stored, blobAad(id, compression)), compression };
+}
+
 export function decompress(stored: Buffer, compression: number): Buffer {
   return compression === 1 ? decompressor.decompress(stored) : stored;
 }

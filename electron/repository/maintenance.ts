@@ -18,6 +18,7 @@ import {
   readPackHeader,
   readPackTrailer,
   writeIndex,
+  type LoadedIndex,
   type PackRecord,
 } from './store.js';
 import type { BackupSummary, ForgetResult, PruneResult, RetentionPolicy } from './types.js';
@@ -109,13 +110,13 @@ export async function runPrune(
         `Prune refused: ${index.damaged.length} index file(s) are damaged (${index.damaged[0]?.[0]}). Run \`lifeboat repo check\` first.`,
       );
     }
-    const { used, livingEpochs } = await collectUsage(repo);
+    const facts = await packFacts(repo, index.packs);
+    const { used, livingEpochs } = await collectUsage(repo, withUnindexed(index, facts));
     const current = repo.currentEpoch;
     // An epoch may lose data only if its key is held, or if no backup needs it any more.
     const reclaimable = (epoch: number | undefined) =>
       epoch !== undefined &&
       (repo.epochKeys(epoch) !== undefined || (!livingEpochs.has(epoch) && epoch !== current));
-    const facts = await packFacts(repo, index.packs);
     const keepPacks: PackRecord[] = [];
     const deletePacks: string[] = [];
     let bytesFreed = 0;
@@ -161,9 +162,25 @@ export async function runPrune(
   }
 }
 
+/**
+ * The index plus the blobs of packs no index names (their index was lost): a backup's list may
+ * lie only in such a pack, and prune re-indexes them.
+ */
+function withUnindexed(index: LoadedIndex, facts: ReadonlyMap<string, PackFacts>): LoadedIndex {
+  const blobs = new Map(index.blobs);
+  for (const [pack, { record, epoch }] of facts) {
+    if (index.packs.has(pack) || record === undefined || epoch === undefined) continue;
+    for (const [id, offset, length, rawLength, compression] of record.blobs) {
+      if (!blobs.has(id)) blobs.set(id, { pack, offset, length, rawLength, compression, epoch });
+    }
+  }
+  return { ...index, blobs };
+}
+
 /** Chunks used by the backups this key opens; epochs that still have backups at all. */
 async function collectUsage(
   repo: Repository,
+  index: LoadedIndex,
 ): Promise<{ used: Set<string>; livingEpochs: Set<number> }> {
   const used = new Set<string>();
   const livingEpochs = new Set<number>();
@@ -184,9 +201,12 @@ async function collectUsage(
     livingEpochs.add(label.epoch);
     const keys = repo.epochKeys(label.epoch);
     if (keys === undefined) continue;
-    const manifest = openManifest(bytes, keys, object.name); // damaged: prune refuses rather than guess
+    // Damaged (the manifest or a list): prune refuses rather than guess what is still used.
+    const manifest = openManifest(bytes, keys, object.name);
     for (const component of manifest.components) {
-      for (const artifact of component.artifacts) for (const [id] of artifact.chunks) used.add(id);
+      for (const [id] of component.list?.chunks ?? []) used.add(id);
+      for (const artifact of await repo.artifactsOf(manifest, component, index))
+        for (const [id] of artifact.chunks) used.add(id);
     }
   }
   return { used, livingEpochs };

@@ -10,12 +10,18 @@ import {
   sealEnvelope,
   type EpochKeys,
 } from './crypto.js';
+import { ArtifactSchema, ListRefSchema, type ListRef } from './artifact-list.js';
 import { RepoErrors } from './errors.js';
-import type { BackupStatus, ComponentRecord, ComponentStatus, Manifest } from './types.js';
+import type {
+  ArtifactRecord,
+  BackupStatus,
+  ComponentRecord,
+  ComponentStatus,
+  Manifest,
+} from './types.js';
 
 const componentStatus = z.enum(['Succeeded', 'Failed', 'Skipped']);
 const backupStatus = z.enum(['Succeeded', 'PartialSucceeded', 'Failed']);
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 export const BACKUP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const shortText = z.string().max(1024);
 const stringMap = z.record(z.string().max(256), z.string().max(65_536));
@@ -33,15 +39,20 @@ export const LabelSchema = z.object({
 });
 export type ManifestLabel = z.infer<typeof LabelSchema>;
 
-const ArtifactSchema = z.object({
-  name: shortText,
-  size: z.number().int().min(0),
-  sha256: hex64,
-  chunks: z.array(z.tuple([hex64, z.number().int().min(0)])),
-  modified: z.number().optional(),
-});
+const StoredComponentSchema = z
+  .object({
+    name: shortText,
+    status: componentStatus,
+    reason: z.string().max(4096).optional(),
+    meta: stringMap,
+    /** Written since format 1 was released: the artifact records, stored as chunks. */
+    list: ListRefSchema.optional(),
+    /** Written by pre-release builds: the records inline. Still read. */
+    artifacts: z.array(ArtifactSchema).optional(),
+  })
+  .refine((c) => (c.list === undefined) !== (c.artifacts === undefined));
 
-const ManifestSchema = z.object({
+const StoredManifestSchema = z.object({
   id: z.string().regex(BACKUP_ID),
   created: z.string(),
   finished: z.string(),
@@ -49,18 +60,21 @@ const ManifestSchema = z.object({
   epoch: z.number().int().min(1),
   source: SourceSchema.extend({ labels: stringMap }),
   status: backupStatus,
-  components: z.array(
-    z.object({
-      name: shortText,
-      status: componentStatus,
-      reason: z.string().max(4096).optional(),
-      meta: stringMap,
-      artifacts: z.array(ArtifactSchema),
-    }),
-  ),
+  components: z.array(StoredComponentSchema),
   size: z.number().int().min(0),
   storedBytes: z.number().int().min(0),
 });
+
+/** A component as its manifest stores it: its records in a list (or, from old writers, inline). */
+export type StoredComponent = Omit<ComponentRecord, 'artifacts'> & {
+  readonly list?: ListRef;
+  readonly artifacts?: readonly ArtifactRecord[];
+};
+
+/** A manifest as stored: a `Manifest` once every component's list is read (Repository.loadManifest). */
+export type StoredManifest = Omit<Manifest, 'components'> & {
+  readonly components: readonly StoredComponent[];
+};
 
 export const manifestObjectName = (id: string): string => `manifests/${id}`;
 
@@ -71,7 +85,7 @@ export function deriveStatus(statuses: readonly ComponentStatus[]): BackupStatus
   return statuses.includes('Succeeded') ? 'PartialSucceeded' : 'Failed';
 }
 
-export function labelOf(manifest: Manifest): ManifestLabel {
+export function labelOf(manifest: StoredManifest): ManifestLabel {
   return {
     epoch: manifest.epoch,
     id: manifest.id,
@@ -82,14 +96,12 @@ export function labelOf(manifest: Manifest): ManifestLabel {
       id: manifest.source.id,
       version: manifest.source.version,
     },
-    components: Object.fromEntries(
-      manifest.components.map((c: ComponentRecord) => [c.name, c.status]),
-    ),
+    components: Object.fromEntries(manifest.components.map((c) => [c.name, c.status])),
     size: manifest.size,
   };
 }
 
-export function sealManifest(manifest: Manifest, keys: EpochKeys): Buffer {
+export function sealManifest(manifest: StoredManifest, keys: EpochKeys): Buffer {
   return sealEnvelope(ENVELOPE_MANIFEST, labelOf(manifest), keys.metadata, manifest);
 }
 
@@ -107,12 +119,15 @@ export function readManifestLabel(bytes: Buffer, object: string): ManifestLabel 
   return parsed.data;
 }
 
-/** Decrypts and validates a manifest; its label, name and body must agree. */
-export function openManifest(bytes: Buffer, keys: EpochKeys, object: string): Manifest {
+/**
+ * Decrypts and validates a manifest; its label, name and body must agree. Its components' lists
+ * are not read here (Repository.loadManifest reads them).
+ */
+export function openManifest(bytes: Buffer, keys: EpochKeys, object: string): StoredManifest {
   const head = readEnvelopeHead(bytes, object);
-  const body = ManifestSchema.safeParse(openEnvelope(bytes, head, keys.metadata, object));
+  const body = StoredManifestSchema.safeParse(openEnvelope(bytes, head, keys.metadata, object));
   if (!body.success) throw damaged(object, 'unreadable manifest');
-  const manifest = body.data as Manifest;
+  const manifest = body.data as StoredManifest;
   const label = readManifestLabel(bytes, object);
   if (
     JSON.stringify(label) !== JSON.stringify(labelOf(manifest)) ||

@@ -9,6 +9,7 @@ import type { Storage } from '../storage/index.js';
 import { newConfig, readConfig, type RepositoryConfig } from './config.js';
 import { deriveEpochKeys, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
+import { readList } from './artifact-list.js';
 import {
   KeyFileSchema,
   describeNeededKey,
@@ -30,6 +31,8 @@ import {
   openManifest,
   readManifestLabel,
   type ManifestLabel,
+  type StoredComponent,
+  type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
 import { CryptoPool, RestoreError, type StoredBlob } from './pool.js';
@@ -38,6 +41,7 @@ import type {
   ArtifactRecord,
   BackupSummary,
   CheckOptions,
+  ComponentRecord,
   CheckReport,
   ForgetResult,
   PruneResult,
@@ -380,7 +384,37 @@ export class Repository {
     }
     const bytes = await this.storage.get(name);
     const label = readManifestLabel(bytes, name);
-    return openManifest(bytes, this.requireEpoch(label.epoch, `Backup ${id}`), name);
+    const stored = openManifest(bytes, this.requireEpoch(label.epoch, `Backup ${id}`), name);
+    let index = await this.loadIndex();
+    const listChunks = stored.components.flatMap((c) => c.list?.chunks ?? []);
+    // A backup committed since the index was loaded has list chunks only a fresh index names.
+    if (listChunks.some(([chunk]) => !index.blobs.has(chunk))) index = await this.loadIndex(true);
+    const components: ComponentRecord[] = [];
+    for (const component of stored.components) {
+      const { list: _list, artifacts: _inline, ...outcome } = component;
+      components.push({ ...outcome, artifacts: await this.artifactsOf(stored, component, index) });
+    }
+    return { ...stored, components };
+  }
+
+  /**
+   * @internal a component's artifact records: read from its stored list (section 6), or inline
+   * in manifests of pre-release writers. REPO_DATA_MISSING / REPO_DAMAGED when the list is.
+   */
+  async artifactsOf(
+    manifest: StoredManifest,
+    component: StoredComponent,
+    index: LoadedIndex,
+  ): Promise<readonly ArtifactRecord[]> {
+    if (component.list === undefined) return component.artifacts ?? [];
+    const keys = this.requireEpoch(manifest.epoch, `Backup ${manifest.id}`);
+    const where = `${manifestObjectName(manifest.id)} (component ${component.name})`;
+    return readList(
+      component.list,
+      this.readBlobs(component.list.chunks, index, undefined),
+      keys,
+      where,
+    );
   }
 
   /** Starts a backup in the current epoch (takes a shared lock until commit or abort). */

@@ -19,7 +19,7 @@ import { closeSync, openSync, readSync, renameSync, rmSync, utimesSync, writeSyn
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FastCdc, gearTable } from './chunker.js';
-import { blobAad, chunkIdOf, compressChunk, gcmSeal, openBlob } from './crypto.js';
+import { chunkIdOf, openBlob, sealChunk } from './crypto.js';
 import type { RefusedBlob, RestoreBlob, WorkerReply, WorkerRequest, WorkerSetup } from './pool.js';
 
 /** One file read: large enough that a read's fixed cost vanishes, small next to the window. */
@@ -189,8 +189,7 @@ function seal(job: number, number: number): void {
     reply({ kind: 'job', job, ok: false, error: 'unknown chunk' });
     return;
   }
-  const { stored, compression } = compressChunk(entry.chunk);
-  const blob = gcmSeal(dataKey, stored, blobAad(entry.id, compression)); // memory of its own
+  const { blob, compression } = sealChunk(dataKey, entry.id, entry.chunk); // memory of its own
   reply({ kind: 'job', job, ok: true, blob: blob.buffer as ArrayBuffer, compression }, [
     blob.buffer as ArrayBuffer,
   ]);

@@ -11,10 +11,17 @@ import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
 import type { RepositoryConfig } from './config.js';
-import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { RepositoryLock } from './locks.js';
-import { deriveStatus, manifestObjectName, sealManifest } from './manifest.js';
+import { cutList, sortedByName } from './artifact-list.js';
+import { sealChunk, type EpochKeys } from './crypto.js';
+import {
+  deriveStatus,
+  manifestObjectName,
+  sealManifest,
+  type StoredComponent,
+  type StoredManifest,
+} from './manifest.js';
 import { SourceError, type CryptoPool, type HeldChunk, type IngestSource } from './pool.js';
 import {
   writeIndex,
@@ -27,6 +34,7 @@ import type {
   AddArtifactOptions,
   ArtifactRecord,
   BackupWriter,
+  ComponentRecord,
   ComponentResult,
   ComponentStatus,
   Manifest,
@@ -355,13 +363,18 @@ export class Writer implements BackupWriter {
     this.ensureOpen();
     try {
       this.options.signal?.throwIfAborted();
+      const components = await this.storeLists();
       await this.flushPack();
       await this.packWrite;
       if (this.state !== 'open') throw this.failure;
       if (this.packs.length > 0)
         this.bytesStored += (await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)).size;
-      const manifest = this.buildManifest();
-      const bytes = sealManifest(manifest, this.ctx.keys);
+      const stored = this.buildManifest(components.map(({ stored }) => stored));
+      const bytes = sealManifest(stored, this.ctx.keys);
+      const manifest: Manifest = {
+        ...stored,
+        components: components.map(({ resolved }) => resolved),
+      };
       const name = manifestObjectName(manifest.id);
       await this.ctx.storage.put(name, bytes);
       // Read back: the very bytes sealed (so its tag and content), without parsing a second copy
@@ -384,15 +397,42 @@ export class Writer implements BackupWriter {
     }
   }
 
-  private buildManifest(): Manifest {
+  /**
+   * Stores each component's artifact list as chunks (section 6), sealed here on the main thread:
+   * a list is small, and one unchanged since the last backup is already stored whole.
+   */
+  private async storeLists(): Promise<{ stored: StoredComponent; resolved: ComponentRecord }[]> {
+    const out: { stored: StoredComponent; resolved: ComponentRecord }[] = [];
+    for (const [name, state] of this.components) {
+      const artifacts = sortedByName(state.artifacts);
+      const { ref, chunks } = cutList(artifacts, this.ctx.keys, this.ctx.config.chunker);
+      for (const chunk of chunks) {
+        if (this.isStored(chunk.id)) continue;
+        this.stored.add(chunk.id);
+        const { blob, compression } = sealChunk(
+          this.ctx.keys.data,
+          Buffer.from(chunk.id, 'hex'),
+          chunk.plain,
+        );
+        await this.appendBlob(chunk.id, blob, chunk.plain.length, compression);
+      }
+      const outcome = {
+        name,
+        status: state.status ?? 'Succeeded',
+        ...(state.reason !== undefined ? { reason: state.reason } : {}),
+        meta: state.meta,
+      };
+      out.push({ stored: { ...outcome, list: ref }, resolved: { ...outcome, artifacts } });
+    }
+    return out;
+  }
+
+  private buildManifest(components: readonly StoredComponent[]): StoredManifest {
     const finished = Date.now();
-    const components = [...this.components.entries()].map(([name, state]) => ({
-      name,
-      status: state.status ?? 'Succeeded',
-      ...(state.reason !== undefined ? { reason: state.reason } : {}),
-      meta: state.meta,
-      artifacts: state.artifacts,
-    }));
+    const size = [...this.components.values()].reduce(
+      (sum, state) => sum + state.artifacts.reduce((s, a) => s + a.size, 0),
+      0,
+    );
     return {
       id: this.id,
       created: this.createdIso,
@@ -402,7 +442,7 @@ export class Writer implements BackupWriter {
       source: this.options.source,
       status: deriveStatus(components.map((c) => c.status)),
       components,
-      size: components.reduce((sum, c) => sum + c.artifacts.reduce((s, a) => s + a.size, 0), 0),
+      size,
       storedBytes: this.bytesStored,
     };
   }

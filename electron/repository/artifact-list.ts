@@ -1,0 +1,167 @@
+/**
+ * Artifact lists (docs/repository-format.md section 6): a component's artifact records, one JSON
+ * line each in name order, cut and stored as chunks exactly like an artifact's data. A component
+ * that did not change yields the same bytes, so the same chunks: a backup that changed nothing
+ * stores no list again, only its small manifest, however many files it names.
+ *
+ * Pure but for the blob reads a caller hands in; it knows nothing of packs or indexes.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { FastCdc, gearTable, type ChunkerParams } from './chunker.js';
+import { chunkIdOf, openBlob, type EpochKeys } from './crypto.js';
+import { RepoErrors } from './errors.js';
+import type { StoredBlob } from './pool.js';
+import type { ArtifactRecord } from './types.js';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const count = z.number().int().min(0);
+const ChunkListSchema = z.array(z.tuple([hex64, count]));
+
+export const ArtifactSchema = z.object({
+  name: z.string().min(1).max(1024),
+  size: count,
+  sha256: hex64,
+  chunks: ChunkListSchema,
+  modified: z.number().optional(),
+});
+
+/** Where a component's list is stored: its plaintext length, SHA-256 and chunks, and its length in records. */
+export const ListRefSchema = z.object({
+  count,
+  size: count,
+  sha256: hex64,
+  chunks: ChunkListSchema,
+});
+export type ListRef = z.infer<typeof ListRefSchema>;
+
+/** A list chunk as cut, with its keyed id, before it is stored. */
+export interface ListChunk {
+  readonly id: string;
+  readonly plain: Buffer;
+}
+
+/** Lines are gathered into pieces of about this size before they are chunked. */
+const PIECE_BYTES = 1024 * 1024;
+
+const byName = (a: ArtifactRecord, b: ArtifactRecord): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+/** The records in name order (the order lists are stored in, so equal lists are equal bytes). */
+export function sortedByName(artifacts: readonly ArtifactRecord[]): ArtifactRecord[] {
+  return [...artifacts].sort(byName);
+}
+
+/** One record as its line: always these fields in this order, `modified` only when known. */
+function lineOf(artifact: ArtifactRecord): string {
+  const record = {
+    name: artifact.name,
+    size: artifact.size,
+    sha256: artifact.sha256,
+    chunks: artifact.chunks,
+    ...(artifact.modified !== undefined ? { modified: artifact.modified } : {}),
+  };
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Cuts a list (records already in name order) into keyed chunks with the artifact chunker. */
+export function cutList(
+  sorted: readonly ArtifactRecord[],
+  keys: Pick<EpochKeys, 'chunkId' | 'chunker'>,
+  params: ChunkerParams,
+): { ref: ListRef; chunks: ListChunk[] } {
+  const chunker = new FastCdc(gearTable(keys.chunker), params);
+  const sha = createHash('sha256');
+  const chunks: ListChunk[] = [];
+  let size = 0;
+  const take = (plain: Buffer) => {
+    chunks.push({ id: chunkIdOf(keys.chunkId, plain).toString('hex'), plain });
+  };
+  const feed = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    sha.update(bytes);
+    size += bytes.length;
+    for (const plain of chunker.push(bytes)) take(plain);
+  };
+  let piece = '';
+  for (const artifact of sorted) {
+    piece += lineOf(artifact);
+    if (piece.length >= PIECE_BYTES) {
+      feed(piece);
+      piece = '';
+    }
+  }
+  if (piece.length > 0) feed(piece);
+  const last = chunker.finish();
+  if (last !== undefined) take(Buffer.from(last)); // the chunker hands over a view of its buffer
+  const ref: ListRef = {
+    count: sorted.length,
+    size,
+    sha256: sha.digest('hex'),
+    chunks: chunks.map((chunk) => [chunk.id, chunk.plain.length]),
+  };
+  return { ref, chunks };
+}
+
+function damaged(object: string, why: string) {
+  return RepoErrors.create('REPO_DAMAGED', `${object}: ${why}.`, { details: { object } });
+}
+
+/**
+ * Reads a list back: every chunk opened and checked against its id, the whole against the
+ * recorded size and SHA-256, every line a valid record, names strictly ascending (so unique).
+ * `where` names the list in errors (`manifests/<id>, component <name>`).
+ */
+export async function readList(
+  ref: ListRef,
+  blobs: AsyncIterable<StoredBlob>,
+  keys: Pick<EpochKeys, 'data' | 'chunkId'>,
+  where: string,
+): Promise<ArtifactRecord[]> {
+  const parts: Buffer[] = [];
+  for await (const fetched of blobs) {
+    const opened = openBlob(
+      keys,
+      fetched.blob,
+      Buffer.from(fetched.id, 'hex'),
+      fetched.compression,
+      fetched.rawLength,
+    );
+    if (!opened.ok) throw damaged(fetched.object, `a list chunk was refused (${opened.error})`);
+    parts.push(opened.plain);
+  }
+  const text = Buffer.concat(parts);
+  if (text.length !== ref.size || createHash('sha256').update(text).digest('hex') !== ref.sha256) {
+    throw damaged(where, 'the artifact list does not match its recorded size and SHA-256');
+  }
+  return parseLines(text.toString('utf8'), ref.count, where);
+}
+
+function parseLines(text: string, expected: number, where: string): ArtifactRecord[] {
+  const records: ArtifactRecord[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) throw damaged(where, 'the artifact list ends inside a record');
+    const record = parseRecord(text.slice(start, end));
+    const previous = records[records.length - 1];
+    if (record === undefined || (previous !== undefined && !(previous.name < record.name))) {
+      throw damaged(where, `artifact record ${records.length + 1} is invalid or out of order`);
+    }
+    records.push(record);
+    start = end + 1;
+  }
+  if (records.length !== expected) {
+    throw damaged(where, `the artifact list holds ${records.length} records, not ${expected}`);
+  }
+  return records;
+}
+
+function parseRecord(line: string): ArtifactRecord | undefined {
+  try {
+    const parsed = ArtifactSchema.safeParse(JSON.parse(line));
+    return parsed.success ? (parsed.data as ArtifactRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
