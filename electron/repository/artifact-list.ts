@@ -8,8 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FastCdc, gearTable, type ChunkerParams } from './chunker.js';
-import { chunkIdOf, openBlob, type EpochKeys } from './crypto.js';
+import { openBlob, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { StoredBlob } from './pool.js';
 import type { ArtifactRecord } from './types.js';
@@ -35,12 +34,6 @@ export const ListRefSchema = z.object({
 });
 export type ListRef = z.infer<typeof ListRefSchema>;
 
-/** A list chunk as cut, with its keyed id, before it is stored. */
-export interface ListChunk {
-  readonly id: string;
-  readonly plain: Buffer;
-}
-
 /** Lines are gathered into pieces of about this size before they are chunked. */
 const PIECE_BYTES = 1024 * 1024;
 
@@ -64,43 +57,20 @@ function lineOf(artifact: ArtifactRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-/** Cuts a list (records already in name order) into keyed chunks with the artifact chunker. */
-export function cutList(
-  sorted: readonly ArtifactRecord[],
-  keys: Pick<EpochKeys, 'chunkId' | 'chunker'>,
-  params: ChunkerParams,
-): { ref: ListRef; chunks: ListChunk[] } {
-  const chunker = new FastCdc(gearTable(keys.chunker), params);
-  const sha = createHash('sha256');
-  const chunks: ListChunk[] = [];
-  let size = 0;
-  const take = (plain: Buffer) => {
-    chunks.push({ id: chunkIdOf(keys.chunkId, plain).toString('hex'), plain });
-  };
-  const feed = (text: string) => {
-    const bytes = Buffer.from(text, 'utf8');
-    sha.update(bytes);
-    size += bytes.length;
-    for (const plain of chunker.push(bytes)) take(plain);
-  };
+/**
+ * The list's text (section 6) for records already in name order, in pieces of about PIECE_BYTES:
+ * a crypto worker cuts and stores it like any artifact's bytes.
+ */
+export function* listPieces(sorted: readonly ArtifactRecord[]): Generator<string> {
   let piece = '';
   for (const artifact of sorted) {
     piece += lineOf(artifact);
     if (piece.length >= PIECE_BYTES) {
-      feed(piece);
+      yield piece;
       piece = '';
     }
   }
-  if (piece.length > 0) feed(piece);
-  const last = chunker.finish();
-  if (last !== undefined) take(Buffer.from(last)); // the chunker hands over a view of its buffer
-  const ref: ListRef = {
-    count: sorted.length,
-    size,
-    sha256: sha.digest('hex'),
-    chunks: chunks.map((chunk) => [chunk.id, chunk.plain.length]),
-  };
-  return { ref, chunks };
+  if (piece.length > 0) yield piece;
 }
 
 function damaged(object: string, why: string) {

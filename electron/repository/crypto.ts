@@ -82,17 +82,29 @@ function freshNonce(): Buffer {
  * a copy).
  */
 export function gcmSeal(key: Buffer, plaintext: Buffer | readonly Buffer[], aad: Buffer): Buffer {
-  const nonce = freshNonce();
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad);
   const parts = Buffer.isBuffer(plaintext) ? [plaintext] : plaintext;
   const length = parts.reduce((sum, part) => sum + part.length, 0);
   const sealed = Buffer.allocUnsafeSlow(NONCE_BYTES + length + TAG_BYTES);
-  let offset = nonce.copy(sealed, 0);
-  for (const part of parts) offset += cipher.update(part).copy(sealed, offset);
-  offset += cipher.final().copy(sealed, offset);
-  cipher.getAuthTag().copy(sealed, offset);
+  gcmSealInto(key, parts, aad, sealed, 0);
   return sealed;
+}
+
+/** Writes `nonce ‖ ciphertext ‖ tag` into `target` at `at`; returns the bytes written. */
+export function gcmSealInto(
+  key: Buffer,
+  parts: readonly Buffer[],
+  aad: Buffer,
+  target: Buffer,
+  at: number,
+): number {
+  const nonce = freshNonce();
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  let offset = at + nonce.copy(target, at);
+  for (const part of parts) offset += cipher.update(part).copy(target, offset);
+  offset += cipher.final().copy(target, offset);
+  offset += cipher.getAuthTag().copy(target, offset);
+  return offset - at;
 }
 
 /** Opens `nonce ‖ ciphertext ‖ tag`; returns undefined when authentication fails. */
@@ -163,6 +175,22 @@ export function sealChunk(
 ): { blob: Buffer; compression: 0 | 1 } {
   const { stored, compression } = compressChunk(plaintext);
   return { blob: gcmSeal(dataKey, stored, blobAad(id, compression)), compression };
+}
+
+/**
+ * `sealChunk` written into `target` at `at`, which must have room for the chunk's length plus
+ * BLOB_OVERHEAD (a blob is never longer: compression is kept only when it saves bytes).
+ */
+export function sealChunkInto(
+  dataKey: Buffer,
+  id: Buffer,
+  plaintext: Buffer,
+  target: Buffer,
+  at: number,
+): { length: number; compression: 0 | 1 } {
+  const { stored, compression } = compressChunk(plaintext);
+  const length = gcmSealInto(dataKey, [stored], blobAad(id, compression), target, at);
+  return { length, compression };
 }
 
 export function decompress(stored: Buffer, compression: number): Buffer {

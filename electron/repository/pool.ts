@@ -1,127 +1,37 @@
 /**
  * A pool of crypto workers, one per core, for one epoch's keys (see worker.ts for what a worker
- * does). An artifact is ingested by one worker, which reads or receives its bytes, chunks and
- * hashes them, and keeps each chunk until told to seal or drop it; sessions are spread over the
- * workers by the bytes they are expected to carry.
+ * does). For a backup, files and streams are spread over the workers by the bytes they are
+ * expected to carry; each worker fills packs of its own, which arrive here (`onPack`) to be
+ * written and are handed back (`recycle`) for reuse. For a restore or a check, blobs are opened
+ * and packs verified in whichever worker is least busy.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ChunkTable } from './chunk-table.js';
 import type { ChunkerParams } from './chunker.js';
 import { openBlob, type EpochKeys } from './crypto.js';
+import type {
+  ChunkRef,
+  FileRequest,
+  FileResult,
+  FinishedPack,
+  PackBlob,
+  RefusedBlob,
+  RestoreBlob,
+  RestoreTarget,
+  WorkerReply,
+  WorkerRequest,
+  WorkerSetup,
+} from './worker-protocol.js';
 
 /** Below this, verifying a blob on the calling thread is cheaper than a worker round trip. */
 const INLINE_BYTES = 64 * 1024;
-/**
- * Chunk bytes a session may have reported and not yet had credited back: room for the chunk
- * being sealed and the next one being cut, so reading, hashing and sealing overlap.
- */
-const SESSION_WINDOW = 4 * 1024 * 1024;
 /** Bytes the main thread gathers before posting a piece (a message per network read costs more). */
 const PIECE_BYTES = 1024 * 1024;
 /** Pieces posted and not yet consumed by the worker: one being chunked, one waiting. */
 const PIECES_AHEAD = 2;
 
-export interface WorkerSetup {
-  readonly data: Uint8Array;
-  readonly chunkId: Uint8Array;
-  readonly chunker: Uint8Array;
-  readonly chunkerParams: ChunkerParams;
-}
-
-export type WorkerRequest =
-  | { op: 'begin'; session: number; path: string | undefined; window: number }
-  | { op: 'piece'; session: number; bytes: ArrayBuffer }
-  | { op: 'end'; session: number }
-  | { op: 'abort'; session: number }
-  | { op: 'credit'; session: number; bytes: number }
-  | { op: 'seal'; job: number; chunk: number }
-  | { op: 'drop'; chunk: number }
-  | {
-      op: 'restore';
-      session: number;
-      temp: string;
-      /** The first message of a file: create `temp`. */
-      begin: boolean;
-      blobs: RestoreBlob[];
-      /** The last message: check the SHA-256, rename, set the time. */
-      end: RestoreTarget | undefined;
-    }
-  | { op: 'restoreAbort'; session: number; temp: string }
-  | { op: 'verifyPack'; job: number; pack: ArrayBuffer; blobs: PackBlob[] }
-  | {
-      op: 'open';
-      job: number;
-      blob: ArrayBuffer;
-      id: string;
-      compression: number;
-      rawLength: number;
-    };
-
-/** One blob of a file being restored, as it lies in its pack. */
-export interface RestoreBlob {
-  readonly blob: ArrayBuffer;
-  readonly id: string;
-  readonly compression: number;
-  readonly rawLength: number;
-}
-
-/** A blob to verify inside a pack sent whole. */
-export interface PackBlob {
-  readonly id: string;
-  readonly offset: number;
-  readonly length: number;
-  readonly compression: number;
-  readonly rawLength: number;
-}
-
-export interface RefusedBlob {
-  readonly id: string;
-  readonly error: string;
-}
-
-/** Where a restored file goes: written to `temp`, checked, then renamed to `path`. */
-export interface RestoreTarget {
-  readonly path: string;
-  readonly temp: string;
-  readonly sha256: string;
-  /** Modification time to set, in ms since the epoch. */
-  readonly modified: number | undefined;
-}
-
-export type WorkerReply =
-  | { kind: 'chunk'; session: number; chunk: number; id: string; length: number }
-  | { kind: 'consumed'; session: number }
-  | { kind: 'end'; session: number; size: number; sha256: string }
-  | { kind: 'failed'; session: number; error: string }
-  | { kind: 'restored'; session: number; bytes: number; done: boolean }
-  | {
-      kind: 'restoreFailed';
-      session: number;
-      error: string;
-      /** A blob refused or a wrong SHA-256, rather than a file system error (whose code is given). */
-      damaged: boolean;
-      code: string | undefined;
-    }
-  | { kind: 'job'; job: number; ok: false; error: string }
-  | { kind: 'job'; job: number; ok: true; blob: ArrayBuffer; compression: 0 | 1 }
-  | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer }
-  | { kind: 'job'; job: number; ok: true; sha256: string; refused: RefusedBlob[] };
-
 type JobReply = Extract<WorkerReply, { kind: 'job' }>;
-
-/** A chunk a worker holds for one session, until it is sealed or dropped. */
-export interface HeldChunk {
-  readonly id: string;
-  readonly length: number;
-  readonly slot: Slot;
-  readonly session: number;
-  readonly number: number;
-}
-
-/** What an artifact is read from: a file the worker opens itself, or bytes sent to it. */
-export type IngestSource =
-  | { readonly path: string; readonly expectedSize?: number }
-  | { readonly pieces: AsyncIterable<Uint8Array | string> };
 
 /** A chunk's blob read from its pack, not yet opened. */
 export interface StoredBlob {
@@ -144,23 +54,28 @@ export class RestoreError extends Error {
   }
 }
 
+/** An artifact as a worker ingested it. */
 export interface Ingested {
   readonly size: number;
   readonly sha256: string;
+  readonly chunks: ChunkRef[];
 }
 
-/** The artifact's own source failed (a file that cannot be read, a stream that errored). */
+/** The artifact's own source failed (a stream that errored). */
 export class SourceError extends Error {
   constructor(cause: unknown) {
     super('the artifact source failed', { cause });
   }
 }
 
-export interface Slot {
+/** Receives a worker's full pack; `recycle` hands its buffer back once it is written. */
+export type PackSink = (pack: FinishedPack, recycle: () => void) => void;
+
+interface Slot {
   readonly worker: Worker;
   /** Messages awaited from this worker; it keeps the process alive only while this is > 0. */
   busy: number;
-  /** Bytes its open sessions are expected to carry (for choosing a worker). */
+  /** Bytes its open work is expected to carry (for choosing a worker). */
   load: number;
 }
 
@@ -179,13 +94,30 @@ interface OpenRestore {
 
 interface OpenSession {
   readonly slot: Slot;
-  readonly onChunk: (chunk: HeldChunk) => void;
   readonly resolve: (result: Ingested) => void;
   readonly reject: (error: Error) => void;
   /** Wakes the piece sender: the worker consumed a piece, or the session ended. */
   wake: () => void;
   /** Pieces posted and not yet consumed. */
   ahead: number;
+}
+
+interface PendingFiles {
+  readonly resolve: (results: FileResult[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export interface PoolOptions {
+  /** Workers (default: one per core). */
+  readonly size?: number;
+  /** Bytes at which a worker's pack is cut (the repository's `packSize`). */
+  readonly packSize?: number;
+  /** The backup's chunk table: which chunks need not be stored (absent: store every chunk). */
+  readonly table?: ChunkTable;
+  /** Receives full packs (a pool that ingests needs one). */
+  readonly onPack?: PackSink;
+  /** Bytes read by the workers, reported now and then. */
+  readonly onProgress?: (bytes: number) => void;
 }
 
 /**
@@ -215,6 +147,7 @@ export class CryptoPool {
     number,
     { resolve(reply: JobReply): void; reject(e: Error): void }
   >();
+  private readonly files = new Map<number, PendingFiles>();
   private readonly sessions = new Map<number, OpenSession>();
   private readonly restores = new Map<number, OpenRestore>();
   private nextJob = 1;
@@ -224,15 +157,19 @@ export class CryptoPool {
   constructor(
     private readonly keys: EpochKeys,
     chunkerParams: ChunkerParams,
-    size = availableParallelism(),
+    private readonly options: PoolOptions = {},
   ) {
     const setup: WorkerSetup = {
+      epoch: keys.epoch,
       data: keys.data,
+      metadata: keys.metadata,
       chunkId: keys.chunkId,
       chunker: keys.chunker,
       chunkerParams: { min: chunkerParams.min, avg: chunkerParams.avg, max: chunkerParams.max },
+      packSize: options.packSize ?? 16 * 1024 * 1024,
+      table: options.table?.buffer,
     };
-    for (let i = 0; i < Math.max(1, size); i++) {
+    for (let i = 0; i < Math.max(1, options.size ?? availableParallelism()); i++) {
       const worker = startWorker(setup);
       worker.unref(); // referenced only while it has work, so an idle pool never holds a process open
       const slot: Slot = { worker, busy: 0, load: 0 };
@@ -253,6 +190,8 @@ export class CryptoPool {
     this.failure ??= error;
     for (const job of this.jobs.values()) job.reject(error);
     this.jobs.clear();
+    for (const pending of this.files.values()) pending.reject(error);
+    this.files.clear();
     for (const [id, session] of this.sessions) {
       this.endSession(id);
       session.reject(error);
@@ -269,36 +208,59 @@ export class CryptoPool {
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
-    if (reply.kind === 'job') {
-      this.received(slot);
-      const job = this.jobs.get(reply.job);
-      this.jobs.delete(reply.job);
-      job?.resolve(reply);
-      return;
-    }
-    if (reply.kind === 'restored' || reply.kind === 'restoreFailed') {
-      this.settleRestore(reply);
-      return;
+    switch (reply.kind) {
+      case 'job': {
+        this.received(slot);
+        const job = this.jobs.get(reply.job);
+        this.jobs.delete(reply.job);
+        job?.resolve(reply);
+        return;
+      }
+      case 'files': {
+        const pending = this.files.get(reply.job);
+        this.files.delete(reply.job);
+        pending?.resolve(reply.results);
+        return;
+      }
+      case 'pack':
+        this.receivePack(slot, reply);
+        return;
+      case 'progress':
+        this.options.onProgress?.(reply.bytes);
+        return;
+      case 'restored':
+      case 'restoreFailed':
+        this.settleRestore(reply);
+        return;
     }
     const session = this.sessions.get(reply.session);
     switch (reply.kind) {
-      case 'chunk':
-        if (session === undefined) slot.worker.postMessage(dropRequest(reply.chunk));
-        else session.onChunk({ ...reply, slot, number: reply.chunk });
-        return;
       case 'consumed':
         if (session !== undefined) session.ahead--;
         session?.wake();
         return;
       case 'end':
         this.endSession(reply.session);
-        session?.resolve({ size: reply.size, sha256: reply.sha256 });
+        session?.resolve({ size: reply.size, sha256: reply.sha256, chunks: reply.chunks });
         return;
       case 'failed':
         this.endSession(reply.session);
         session?.reject(new SourceError(new Error(reply.error)));
         return;
     }
+  }
+
+  private receivePack(slot: Slot, pack: FinishedPack): void {
+    const sink = this.options.onPack;
+    if (sink === undefined) {
+      this.fail(new Error('a worker finished a pack, and this pool has nowhere to write it'));
+      return;
+    }
+    sink(pack, () => {
+      slot.worker.postMessage({ op: 'recycle', bytes: pack.bytes } satisfies WorkerRequest, [
+        pack.bytes,
+      ]);
+    });
   }
 
   /** Forgets a session (true if it was open) and wakes its piece sender, which then stops. */
@@ -309,7 +271,7 @@ export class CryptoPool {
     return open !== undefined;
   }
 
-  /** Ends a session early: the worker stops reading it (chunks it reported stay held). */
+  /** Ends a session early: the worker forgets it (chunks it stored stay in its pack). */
   private abortSession(session: number, error: Error): void {
     const open = this.sessions.get(session);
     if (open === undefined || !this.endSession(session)) return;
@@ -338,48 +300,79 @@ export class CryptoPool {
     return best;
   }
 
-  /**
-   * Reads, hashes and chunks one artifact in a worker. `onChunk` gets every chunk in order; each
-   * must be passed to `seal` (then `credit`) or `drop`, or the session stalls once its window is
-   * full. Resolves with the artifact's size and SHA-256; rejects with SourceError when the
-   * source fails, with the signal's reason when cancelled.
-   */
-  ingest(
-    source: IngestSource,
-    onChunk: (chunk: HeldChunk) => void,
-    signal?: AbortSignal,
-  ): Promise<Ingested> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-    const weight = 'path' in source ? (source.expectedSize ?? SESSION_WINDOW) : SESSION_WINDOW;
+  /** Runs `work` on the least loaded worker, counting `weight` expected bytes against it. */
+  private async loaded<T>(weight: number, work: (slot: Slot) => Promise<T>): Promise<T> {
+    if (this.failure !== undefined) throw this.failure;
     const slot = this.leastLoaded();
-    const session = this.nextSession++;
     slot.load += weight;
     this.expect(slot);
-    let onAbort: (() => void) | undefined;
-    const result = new Promise<Ingested>((resolve, reject) => {
-      const open: OpenSession = { slot, onChunk, resolve, reject, wake: () => undefined, ahead: 0 };
-      this.sessions.set(session, open);
-      onAbort = () => this.abortSession(session, signal?.reason as Error);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const path = 'path' in source ? source.path : undefined;
-      slot.worker.postMessage({
-        op: 'begin',
-        session,
-        path,
-        window: SESSION_WINDOW,
-      } satisfies WorkerRequest);
-      if ('pieces' in source) {
-        this.sendPieces(session, open, source.pieces, signal).catch((error: unknown) => {
+    try {
+      return await work(slot);
+    } finally {
+      slot.load -= weight;
+      this.received(slot);
+    }
+  }
+
+  /**
+   * Backs up files in one worker, in order: each is looked at (unchanged when its size and time
+   * equal `previous`), read, hashed and chunked, its new chunks stored in the worker's pack.
+   * Files of `deferAbove` bytes or more are answered `large`, unread. `weight`: the bytes the
+   * files are expected to carry, for spreading work over the workers. On cancellation the
+   * worker stops and this rejects with the signal's reason.
+   */
+  ingestFiles(
+    files: FileRequest[],
+    options: { deferAbove?: number; weight: number; signal?: AbortSignal },
+  ): Promise<FileResult[]> {
+    const { signal } = options;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    return this.loaded(options.weight, (slot) => {
+      const job = this.nextJob++;
+      let onAbort: (() => void) | undefined;
+      return new Promise<FileResult[]>((resolve, reject) => {
+        this.files.set(job, { resolve, reject });
+        onAbort = () => {
+          this.files.delete(job);
+          slot.worker.postMessage({ op: 'cancel', job } satisfies WorkerRequest);
+          reject(signal?.reason as Error);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        slot.worker.postMessage({
+          op: 'files',
+          job,
+          files,
+          deferAbove: options.deferAbove,
+        } satisfies WorkerRequest);
+      }).finally(() => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  /**
+   * Ingests one artifact whose bytes come from `pieces`: hashed, chunked, its new chunks stored
+   * in the worker's pack. Resolves with its size, SHA-256 and chunks; rejects with SourceError
+   * when the source fails, with the signal's reason when cancelled.
+   */
+  ingest(pieces: AsyncIterable<Uint8Array | string>, signal?: AbortSignal): Promise<Ingested> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    return this.loaded(PIECE_BYTES, (slot) => {
+      const session = this.nextSession++;
+      let onAbort: (() => void) | undefined;
+      return new Promise<Ingested>((resolve, reject) => {
+        const open: OpenSession = { slot, resolve, reject, wake: () => undefined, ahead: 0 };
+        this.sessions.set(session, open);
+        onAbort = () => this.abortSession(session, signal?.reason as Error);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        slot.worker.postMessage({ op: 'begin', session } satisfies WorkerRequest);
+        this.sendPieces(session, open, pieces, signal).catch((error: unknown) => {
           const why = signal?.aborted === true ? (signal.reason as Error) : new SourceError(error);
           this.abortSession(session, why);
         });
-      }
-    });
-    return result.finally(() => {
-      slot.load -= weight;
-      this.received(slot);
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      }).finally(() => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      });
     });
   }
 
@@ -420,6 +413,13 @@ export class CryptoPool {
     if (filled > 0) await post();
     if (this.sessions.has(session))
       open.slot.worker.postMessage({ op: 'end', session } satisfies WorkerRequest);
+  }
+
+  /** Has every worker finish the pack it is filling; resolves once each has handed it over. */
+  async flush(): Promise<void> {
+    await Promise.all(
+      this.slots.map((slot) => this.job(slot, { op: 'flush', job: this.nextJob++ }, [])),
+    );
   }
 
   private settleRestore(reply: Extract<WorkerReply, { kind: 'restored' | 'restoreFailed' }>) {
@@ -547,29 +547,6 @@ export class CryptoPool {
     await post(target);
   }
 
-  /** Compresses and encrypts a held chunk in the worker that holds it. */
-  async seal(chunk: HeldChunk): Promise<{ blob: Buffer; compression: 0 | 1 }> {
-    const job = this.nextJob++;
-    const reply = await this.job(chunk.slot, { op: 'seal', job, chunk: chunk.number }, []);
-    if (!reply.ok || !('blob' in reply))
-      throw new Error(`seal failed: ${reply.ok ? 'bad reply' : reply.error}`);
-    return { blob: Buffer.from(reply.blob), compression: reply.compression };
-  }
-
-  /** Gives a sealed chunk's bytes back to its session's window (once its blob is in a pack). */
-  credit(chunk: HeldChunk): void {
-    chunk.slot.worker.postMessage({
-      op: 'credit',
-      session: chunk.session,
-      bytes: chunk.length,
-    } satisfies WorkerRequest);
-  }
-
-  /** Forgets a held chunk (its content is already stored) and credits its session. */
-  drop(chunk: HeldChunk): void {
-    chunk.slot.worker.postMessage(dropRequest(chunk.number));
-  }
-
   /**
    * Decrypts, decompresses and verifies a blob; returns the plaintext or the reason it was
    * refused. Small blobs are done on the calling thread: a round trip would cost more.
@@ -622,8 +599,4 @@ export class CryptoPool {
 function transferable(buffer: Buffer): ArrayBuffer {
   const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
   return whole && buffer.buffer instanceof ArrayBuffer ? buffer.buffer : ownedCopy(buffer);
-}
-
-function dropRequest(chunk: number): WorkerRequest {
-  return { op: 'drop', chunk };
 }

@@ -35,7 +35,7 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
-import { CryptoPool, RestoreError, type StoredBlob } from './pool.js';
+import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
   ArtifactRecord,
@@ -438,10 +438,10 @@ export class Repository {
       const index = await this.loadIndex(true);
       let pool: CryptoPool | undefined;
       let closed = false;
-      const startPool = () => {
-        // A chunk still in flight when the backup failed must not start workers nobody closes.
+      const startPool = (options: PoolOptions) => {
+        // Work still in flight when the backup failed must not start workers nobody closes.
         if (closed) throw RepoErrors.create('REPO_WRITER_CLOSED', 'The backup is closed.');
-        return (pool ??= new CryptoPool(keys, this.config.chunker));
+        return (pool ??= new CryptoPool(keys, this.config.chunker, options));
       };
       return new Writer(
         {
@@ -450,7 +450,7 @@ export class Repository {
           keys,
           known: index.blobs,
           lock,
-          pool: startPool,
+          startPool,
           onClose: async () => {
             closed = true;
             this.index = undefined;

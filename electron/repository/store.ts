@@ -14,6 +14,7 @@ import {
   type EpochKeys,
 } from './crypto.js';
 import { RepoErrors } from './errors.js';
+import type { FinishedPack } from './worker-protocol.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().min(0);
@@ -49,24 +50,25 @@ function damaged(object: string, why: string) {
   });
 }
 
-/** Writes `blobs ‖ header ‖ length`, named by its SHA-256, then reads the trailer back. */
-export async function writePack(
-  storage: Storage,
-  keys: EpochKeys,
-  blobs: readonly Buffer[],
-  entries: BlobEntry[],
-): Promise<PackRecord> {
-  const header = sealEnvelope(ENVELOPE_PACK_HEADER, { epoch: keys.epoch }, keys.metadata, entries);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(header.length);
-  const parts = [...blobs, header, length];
-  const id = sha256Hex(parts);
-  const size = parts.reduce((sum, part) => sum + part.length, 0);
-  const name = packObjectName(id);
-  await storage.put(name, parts);
-  const back = await readPackHeader(storage, name, size, new Map([[keys.epoch, keys]]));
-  if (back.length !== entries.length) throw damaged(name, 'read back with a different header');
-  return { id, size, blobs: entries };
+/**
+ * Writes a pack a crypto worker finished (`blobs ‖ header ‖ length`, named by its SHA-256, which
+ * the worker computed), then reads back its size and trailer: the header's authentication tag
+ * is its last 16 bytes, so a truncated or altered write is caught.
+ */
+export async function writeFinishedPack(storage: Storage, pack: FinishedPack): Promise<PackRecord> {
+  const blobs = Buffer.from(pack.bytes, 0, pack.blobBytes);
+  const trailer = Buffer.from(pack.trailer);
+  const size = blobs.length + trailer.length;
+  const name = packObjectName(pack.id);
+  await storage.put(name, [blobs, trailer]);
+  const info = await storage.stat(name);
+  const back =
+    info?.size === size
+      ? await storage.get(name, { offset: blobs.length, length: trailer.length })
+      : undefined;
+  if (back === undefined || !back.equals(trailer))
+    throw damaged(name, 'it reads back other than it was written');
+  return { id: pack.id, size, blobs: pack.entries };
 }
 
 /** The epoch recorded in a pack's trailer; readable without a key. */

@@ -123,6 +123,15 @@ export interface AddArtifactOptions {
   readonly modified?: number;
 }
 
+/** A file for `BackupWriter.addFiles`. */
+export interface FileToAdd {
+  /** The artifact name. */
+  readonly name: string;
+  readonly path: string;
+  /** The file's record in an earlier backup: reused unread if size and time are unchanged. */
+  readonly previous?: ArtifactRecord;
+}
+
 export interface ComponentResult {
   readonly status: ComponentStatus;
   readonly reason?: string;
@@ -153,6 +162,14 @@ export interface BackupWriter {
     path: string,
     options?: AddArtifactOptions,
   ): Promise<ArtifactRecord>;
+  /**
+   * Adds many files to one component, read by the crypto workers in batches; a file whose size
+   * and modification time equal its `previous` record's is reused unread (when its chunks are
+   * stored in the current key epoch). A file that cannot be read, changes while being read or
+   * has an invalid name fails the component, with the reason, not the backup; storage failures
+   * and cancellation abort the whole backup.
+   */
+  addFiles(component: string, files: readonly FileToAdd[]): Promise<void>;
   /**
    * Records an artifact known unchanged since an earlier backup (e.g. same size and modification
    * time) without reading it. Returns false, recording nothing, unless every chunk is stored in

@@ -1,64 +1,47 @@
 /**
  * A crypto worker: the per-byte work of a backup and a restore, off the main thread.
  *
- * Backup: the main thread opens an ingest session per artifact, naming a file (which the worker
- * reads itself) or sending the artifact's bytes in pieces. The worker hashes the whole artifact
- * (SHA-256), cuts it with FastCDC, and reports each chunk's keyed id; it keeps the chunk until
- * the main thread says `seal` (new content: compress, encrypt, hand the blob back) or `drop`
- * (already stored). So a chunk's bytes never travel to the main thread unless they are stored.
- *
- * Every reported chunk is sealed or dropped by the main thread, even after its session failed.
- * Memory: a session stops reading while the chunks it reported and the main thread has not yet
- * credited back (dropped, or sealed and added to a pack) exceed its window.
+ * Backup (worker-ingest.ts): files read here, or streams whose pieces the main thread sends, are
+ * hashed, chunked, and their new chunks sealed into this worker's packs.
  *
  * Restore: a file's blobs arrive in order; the worker opens and verifies each, writes it to the
  * file's temporary name, hashes it, and at the end checks the file's SHA-256, renames it and sets
- * its time. Check (and streamed reads): `open` decrypts, decompresses and verifies one blob.
+ * its time. Check (and streamed reads): `open` decrypts, decompresses and verifies one blob, and
+ * `verifyPack` a whole pack.
  */
-import { closeSync, openSync, readSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FastCdc, gearTable } from './chunker.js';
-import { chunkIdOf, openBlob, sealChunk } from './crypto.js';
-import type { RefusedBlob, RestoreBlob, WorkerReply, WorkerRequest, WorkerSetup } from './pool.js';
-
-/** One file read: large enough that a read's fixed cost vanishes, small next to the window. */
-const READ_BYTES = 1024 * 1024;
-
-interface Session {
-  readonly chunker: FastCdc;
-  readonly sha: Hash;
-  readonly window: number;
-  /** The file being read, or undefined for a session fed with pieces by the main thread. */
-  fd: number | undefined;
-  readonly pieces: Buffer[];
-  /** No more pieces will come (pieces sessions). */
-  ended: boolean;
-  size: number;
-  /** Bytes of reported chunks not yet credited back by the main thread. */
-  outstanding: number;
-}
-
-interface HeldChunk {
-  readonly session: number;
-  readonly chunk: Buffer;
-  readonly id: Buffer;
-}
+import { ChunkTable } from './chunk-table.js';
+import { gearTable } from './chunker.js';
+import { openBlob } from './crypto.js';
+import { Ingest } from './worker-ingest.js';
+import type {
+  RefusedBlob,
+  RestoreBlob,
+  WorkerReply,
+  WorkerRequest,
+  WorkerSetup,
+} from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const dataKey = Buffer.from(setup.data);
 const chunkIdKey = Buffer.from(setup.chunkId);
-const gear = gearTable(Buffer.from(setup.chunker));
-const sessions = new Map<number, Session>();
-const held = new Map<number, HeldChunk>();
-const readBuffer = Buffer.allocUnsafe(READ_BYTES);
-let nextChunk = 1;
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run as a worker thread');
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
+
+const ingest = new Ingest(
+  { epoch: setup.epoch, data: dataKey, metadata: Buffer.from(setup.metadata), chunkId: chunkIdKey },
+  gearTable(Buffer.from(setup.chunker)),
+  setup.chunkerParams,
+  setup.packSize,
+  setup.table === undefined ? undefined : ChunkTable.attach(setup.table),
+  reply,
+);
 
 /** Copies into a fresh ArrayBuffer so it can be transferred without copying again. */
 function own(buffer: Buffer): Buffer {
@@ -68,131 +51,8 @@ function own(buffer: Buffer): Buffer {
   return copy;
 }
 
-function reportChunk(sessionId: number, session: Session, chunk: Buffer): void {
-  const id = chunkIdOf(chunkIdKey, chunk);
-  const number = nextChunk++;
-  held.set(number, { session: sessionId, chunk, id });
-  session.outstanding += chunk.length;
-  reply({
-    kind: 'chunk',
-    session: sessionId,
-    chunk: number,
-    id: id.toString('hex'),
-    length: chunk.length,
-  });
-}
-
-function feed(sessionId: number, session: Session, bytes: Buffer): void {
-  session.sha.update(bytes);
-  session.size += bytes.length;
-  for (const chunk of session.chunker.push(bytes)) reportChunk(sessionId, session, chunk);
-}
-
-/** The next bytes of the artifact: a piece, 'eof', or undefined while waiting for pieces. */
-function nextPiece(sessionId: number, session: Session): Buffer | 'eof' | undefined {
-  if (session.fd !== undefined) {
-    const read = readSync(session.fd, readBuffer, 0, READ_BYTES, null);
-    return read === 0 ? 'eof' : readBuffer.subarray(0, read);
-  }
-  const piece = session.pieces.shift();
-  if (piece !== undefined) {
-    reply({ kind: 'consumed', session: sessionId });
-    return piece;
-  }
-  return session.ended ? 'eof' : undefined;
-}
-
-function closeSession(sessionId: number, session: Session): void {
-  sessions.delete(sessionId);
-  if (session.fd !== undefined) closeSync(session.fd);
-  session.fd = undefined;
-}
-
-/** Reads and chunks while the window has room; ends the session at the artifact's end. */
-function pump(sessionId: number): void {
-  const session = sessions.get(sessionId);
-  if (session === undefined) return;
-  try {
-    while (session.outstanding < session.window) {
-      const piece = nextPiece(sessionId, session);
-      if (piece === undefined) return;
-      if (piece === 'eof') {
-        const last = session.chunker.finish();
-        if (last !== undefined) reportChunk(sessionId, session, last);
-        closeSession(sessionId, session);
-        reply({
-          kind: 'end',
-          session: sessionId,
-          size: session.size,
-          sha256: session.sha.digest('hex'),
-        });
-        return;
-      }
-      feed(sessionId, session, piece);
-    }
-  } catch (error) {
-    abortSession(sessionId);
-    reply({ kind: 'failed', session: sessionId, error: messageOf(error) });
-  }
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Forgets a session. Chunks it already reported stay held: the main thread may have counted
- * them as stored for other artifacts, so it still seals or drops each one.
- */
-function abortSession(sessionId: number): void {
-  const session = sessions.get(sessionId);
-  if (session === undefined) return;
-  try {
-    closeSession(sessionId, session);
-  } catch {
-    // the file descriptor is gone either way
-  }
-}
-
-function begin(sessionId: number, path: string | undefined, window: number): void {
-  let fd: number | undefined;
-  try {
-    fd = path === undefined ? undefined : openSync(path, 'r');
-  } catch (error) {
-    reply({ kind: 'failed', session: sessionId, error: messageOf(error) });
-    return;
-  }
-  sessions.set(sessionId, {
-    chunker: new FastCdc(gear, setup.chunkerParams),
-    sha: createHash('sha256'),
-    window,
-    fd,
-    pieces: [],
-    ended: false,
-    size: 0,
-    outstanding: 0,
-  });
-  pump(sessionId);
-}
-
-function credit(sessionId: number, bytes: number): void {
-  const session = sessions.get(sessionId);
-  if (session === undefined) return;
-  session.outstanding -= bytes;
-  pump(sessionId);
-}
-
-function seal(job: number, number: number): void {
-  const entry = held.get(number);
-  held.delete(number);
-  if (entry === undefined) {
-    reply({ kind: 'job', job, ok: false, error: 'unknown chunk' });
-    return;
-  }
-  const { blob, compression } = sealChunk(dataKey, entry.id, entry.chunk); // memory of its own
-  reply({ kind: 'job', job, ok: true, blob: blob.buffer as ArrayBuffer, compression }, [
-    blob.buffer as ArrayBuffer,
-  ]);
 }
 
 /**
@@ -313,39 +173,8 @@ function verifyPack(request: Extract<WorkerRequest, { op: 'verifyPack' }>): void
 }
 
 port.on('message', (request: WorkerRequest) => {
+  if (ingest.handle(request)) return;
   switch (request.op) {
-    case 'begin':
-      begin(request.session, request.path, request.window);
-      return;
-    case 'piece': {
-      const session = sessions.get(request.session);
-      if (session === undefined) return;
-      session.pieces.push(Buffer.from(request.bytes));
-      pump(request.session);
-      return;
-    }
-    case 'end': {
-      const session = sessions.get(request.session);
-      if (session === undefined) return;
-      session.ended = true;
-      pump(request.session);
-      return;
-    }
-    case 'abort':
-      abortSession(request.session);
-      return;
-    case 'credit':
-      credit(request.session, request.bytes);
-      return;
-    case 'seal':
-      seal(request.job, request.chunk);
-      return;
-    case 'drop': {
-      const entry = held.get(request.chunk);
-      held.delete(request.chunk);
-      if (entry !== undefined) credit(entry.session, entry.chunk.length);
-      return;
-    }
     case 'open':
       open(request);
       return;

@@ -1,20 +1,23 @@
 /**
- * The backup writer: has the crypto workers read, chunk and hash each artifact, stores the new
- * chunks in packs, then writes the index and, last, the manifest (docs/repository-format.md
- * section 9). Deduplication is decided here, on the main thread, for every worker at once.
+ * The backup writer: has the crypto workers read, hash and chunk each artifact and store its new
+ * chunks in their packs; writes the packs they hand over, then the index and, last, the manifest
+ * (docs/repository-format.md section 9).
  *
- * Memory is bounded: each artifact being added has at most a window of chunk bytes between its
- * worker and the pack (pool.ts), plus at most two packs: one being written and one full or
- * being filled (appendBlob waits while a full pack is queued).
+ * Which chunks are new is decided by the backup's shared chunk table (chunk-table.ts): seeded
+ * here with the current epoch's stored chunks, claimed by the workers as they cut. Memory is
+ * bounded by the workers' pack buffers (two each) and the artifacts in progress; packs are
+ * written one at a time, and a worker whose two buffers are both waiting here pauses.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
+import { listPieces, sortedByName } from './artifact-list.js';
+import { ChunkTable } from './chunk-table.js';
 import type { RepositoryConfig } from './config.js';
+import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { RepositoryLock } from './locks.js';
-import { cutList, sortedByName } from './artifact-list.js';
-import { sealChunk, type EpochKeys } from './crypto.js';
 import {
   deriveStatus,
   manifestObjectName,
@@ -22,14 +25,8 @@ import {
   type StoredComponent,
   type StoredManifest,
 } from './manifest.js';
-import { SourceError, type CryptoPool, type HeldChunk, type IngestSource } from './pool.js';
-import {
-  writeIndex,
-  writePack,
-  type BlobEntry,
-  type BlobLocation,
-  type PackRecord,
-} from './store.js';
+import { SourceError, type CryptoPool, type PoolOptions } from './pool.js';
+import { writeFinishedPack, writeIndex, type BlobLocation, type PackRecord } from './store.js';
 import type {
   AddArtifactOptions,
   ArtifactRecord,
@@ -37,10 +34,12 @@ import type {
   ComponentRecord,
   ComponentResult,
   ComponentStatus,
+  FileToAdd,
   Manifest,
   ProgressEvent,
   StartBackupOptions,
 } from './types.js';
+import type { FileRequest, FileResult, FinishedPack } from './worker-protocol.js';
 
 interface ComponentState {
   status: ComponentStatus | undefined;
@@ -58,11 +57,23 @@ export interface WriterContext {
   /** Blobs already stored (any epoch; only this epoch's are reused). */
   readonly known: ReadonlyMap<string, BlobLocation>;
   readonly lock: RepositoryLock;
-  /** The crypto workers, started on first use (a backup that reuses every file needs none). */
-  readonly pool: () => CryptoPool;
+  /** Starts the crypto workers (on first use: a writer that is never fed starts none). */
+  readonly startPool: (options: PoolOptions) => CryptoPool;
   /** Called once the writer is finished, whatever the outcome (closes the pool). */
   readonly onClose: () => Promise<void>;
 }
+
+/** Chunk ids a backup may add beyond those stored, before its table says `full` (chunk-table.ts). */
+const NEW_CHUNKS_EXPECTED = 128 * 1024;
+/** Files at least this large are read on their own, by the least loaded worker. */
+const LARGE_FILE_BYTES = 1024 * 1024;
+/** What a file of unknown size is counted as when spreading work over the workers. */
+const SMALL_FILE_WEIGHT = 64 * 1024;
+/**
+ * Packs written at once. A write ends with two flushes (the file, then its folder) whose latency
+ * is the disk's, not ours: two at a time overlap it, and the workers' buffers bound the queue.
+ */
+const PACK_WRITES = 2;
 
 /** Names are 1..1024 characters without control characters (they end up in paths and terminals). */
 function validName(name: string): boolean {
@@ -79,24 +90,31 @@ export class Writer implements BackupWriter {
   private readonly started = Date.now();
   private readonly createdIso = new Date(this.started).toISOString();
   private readonly components = new Map<string, ComponentState>();
-  private readonly stored = new Set<string>();
-  private blobs: Buffer[] = [];
-  private entries: BlobEntry[] = [];
-  private pendingBytes = 0;
+  private workers: { readonly pool: CryptoPool; readonly table: ChunkTable } | undefined;
   private readonly packs: PackRecord[] = [];
-  private packWrite: Promise<void> = Promise.resolve();
-  /** Set while a full pack waits for the previous one to be written (see appendBlob). */
-  private backlog: Promise<void> | undefined;
-  private state: 'open' | 'closed' | 'failed' = 'open';
+  /** Pack writes under way or waiting their turn (PACK_WRITES at once). */
+  private readonly packWrites = new Set<Promise<void>>();
+  private packsWriting = 0;
+  private packTurns: (() => void)[] = [];
+  /** Cancels everything this backup started: aborted with the caller's signal, or on failure. */
+  private readonly cancel = new AbortController();
+  private readonly onCallerAbort = () => this.cancel.abort(this.options.signal?.reason);
+  private state: 'open' | 'committing' | 'closed' | 'failed' = 'open';
   private failure: unknown;
   private bytesDone = 0;
   private bytesStored = 0;
   private lastProgress = 0;
+  private lastArtifact: readonly [string, string] = ['', ''];
 
   constructor(
     private readonly ctx: WriterContext,
     private readonly options: StartBackupOptions,
-  ) {}
+  ) {
+    // One listener per batch of files or artifact in flight: more than the default warning's 10.
+    setMaxListeners(0, this.cancel.signal);
+    if (options.signal?.aborted === true) this.onCallerAbort();
+    else options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
 
   private component(name: string): ComponentState {
     if (!validName(name))
@@ -120,7 +138,31 @@ export class Writer implements BackupWriter {
     }
   }
 
-  private progress(component: string, artifact: string, force = false): void {
+  /** The crypto workers and the chunk table they share, started on first use. */
+  private pool(): CryptoPool {
+    if (this.workers !== undefined) return this.workers.pool;
+    const { epoch } = this.ctx.keys;
+    const stored = [...this.ctx.known].filter(([, location]) => location.epoch === epoch);
+    const table = ChunkTable.create(stored.length + NEW_CHUNKS_EXPECTED);
+    for (const [id] of stored) table.claim(Buffer.from(id, 'hex'));
+    const pool = this.ctx.startPool({
+      table,
+      packSize: this.ctx.config.packSize,
+      onPack: (pack, recycle) => this.writePack(pack, recycle),
+      onProgress: (bytes) => this.read(bytes),
+    });
+    this.workers = { pool, table };
+    return pool;
+  }
+
+  /** Bytes the workers read: progress, unless the artifact lists are being stored. */
+  private read(bytes: number): void {
+    if (this.state !== 'open') return;
+    this.bytesDone += bytes;
+    this.progress();
+  }
+
+  private progress(force = false): void {
     const now = Date.now();
     if (
       this.options.onProgress === undefined ||
@@ -129,6 +171,7 @@ export class Writer implements BackupWriter {
       return;
     this.lastProgress = now;
     const seconds = Math.max((now - this.started) / 1000, 0.001);
+    const [component, artifact] = this.lastArtifact;
     const event: ProgressEvent = {
       phase: 'backup',
       bytesDone: this.bytesDone,
@@ -141,40 +184,14 @@ export class Writer implements BackupWriter {
     this.options.onProgress(event);
   }
 
-  addArtifact(
-    component: string,
-    name: string,
-    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    options: AddArtifactOptions = {},
-  ): Promise<ArtifactRecord> {
-    const pieces = (
-      Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
-    ) as AsyncIterable<Uint8Array | string>;
-    return this.add(component, name, { pieces }, options);
+  /** Records an artifact in its component. */
+  private record(component: string, state: ComponentState, record: ArtifactRecord): void {
+    state.artifacts.push(record);
+    this.lastArtifact = [component, record.name];
   }
 
-  addFile(
-    component: string,
-    name: string,
-    path: string,
-    options: AddArtifactOptions = {},
-  ): Promise<ArtifactRecord> {
-    return this.add(
-      component,
-      name,
-      options.expectedSize === undefined ? { path } : { path, expectedSize: options.expectedSize },
-      options,
-    );
-  }
-
-  private async add(
-    component: string,
-    name: string,
-    source: IngestSource,
-    options: AddArtifactOptions,
-  ): Promise<ArtifactRecord> {
-    this.ensureOpen();
-    const state = this.component(component);
+  /** Reserves an artifact name in a component; throws REPO_INVALID_NAME if invalid or taken. */
+  private reserve(component: string, state: ComponentState, name: string): void {
     if (!validName(name))
       throw RepoErrors.create(
         'REPO_INVALID_NAME',
@@ -187,12 +204,64 @@ export class Writer implements BackupWriter {
       );
     }
     state.names.add(name);
-    const signals = [this.options.signal, options.signal].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+  }
+
+  /** This artifact's cancellation: the backup's signal and its own, whichever comes first. */
+  private signalFor(options: AddArtifactOptions): AbortSignal {
+    const own = options.signal;
+    return own === undefined ? this.cancel.signal : AbortSignal.any([own, this.cancel.signal]);
+  }
+
+  addArtifact(
+    component: string,
+    name: string,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: AddArtifactOptions = {},
+  ): Promise<ArtifactRecord> {
+    const pieces = (
+      Symbol.asyncIterator in data ? data : fromSync(data as Iterable<Uint8Array>)
+    ) as AsyncIterable<Uint8Array | string>;
+    return this.add(component, name, options, async (signal) => {
+      const ingested = await this.pool()
+        .ingest(pieces, signal)
+        .catch((error: unknown) => {
+          throw error instanceof SourceError ? new SourceFailure(error.cause) : error;
+        });
+      return { name, ...ingested };
+    });
+  }
+
+  addFile(
+    component: string,
+    name: string,
+    path: string,
+    options: AddArtifactOptions = {},
+  ): Promise<ArtifactRecord> {
+    return this.add(component, name, options, async (signal) => {
+      const [result] = await this.pool().ingestFiles([{ path, previous: undefined }], {
+        weight: options.expectedSize ?? SMALL_FILE_WEIGHT,
+        signal,
+      });
+      if (result?.kind === 'stored') return recordOf(name, result);
+      const why = result?.kind === 'failed' ? result.error : 'the worker gave no answer';
+      throw new SourceFailure(new Error(why));
+    });
+  }
+
+  /** Reads one artifact with `ingest` and records it; failures as BackupWriter documents. */
+  private async add(
+    component: string,
+    name: string,
+    options: AddArtifactOptions,
+    ingest: (signal: AbortSignal) => Promise<ArtifactRecord>,
+  ): Promise<ArtifactRecord> {
+    this.ensureOpen();
+    const state = this.component(component);
+    this.reserve(component, state, name);
+    const signal = this.signalFor(options);
     try {
-      const ingested = await this.ingest(component, name, source, signal);
+      const ingested = await ingest(signal);
+      signal.throwIfAborted();
       const record =
         options.modified === undefined ? ingested : { ...ingested, modified: options.modified };
       const mismatch = mismatchOf(record, options);
@@ -203,8 +272,8 @@ export class Writer implements BackupWriter {
           `Artifact ${component}/${name}: ${mismatch}.`,
         );
       }
-      state.artifacts.push(record);
-      this.progress(component, name, true);
+      this.record(component, state, record);
+      this.progress(true);
       return record;
     } catch (error) {
       state.names.delete(name); // not recorded: the caller may try this artifact again
@@ -215,15 +284,81 @@ export class Writer implements BackupWriter {
         throw RepoErrors.create(
           'REPO_ARTIFACT_READ',
           `Artifact ${component}/${name}: reading the source failed.`,
-          {
-            cause: error.cause,
-          },
+          { cause: error.cause },
         );
       }
-      const cancelled = isAbortError(error) || signal?.aborted === true;
-      await this.fail(cancelled ? error : (this.failure ?? error));
-      if (cancelled) throw CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
-      throw this.failure instanceof LifeboatError ? this.failure : error;
+      throw await this.abandon(error, signal);
+    }
+  }
+
+  /** Fails the backup for `error` (a cancellation, a storage or worker failure); the error to throw. */
+  private async abandon(error: unknown, signal: AbortSignal): Promise<unknown> {
+    const cancelled = isAbortError(error) || (signal.aborted && this.failure === undefined);
+    await this.fail(cancelled ? error : (this.failure ?? error));
+    if (cancelled) return CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
+    return this.failure instanceof LifeboatError ? this.failure : error;
+  }
+
+  async addFiles(component: string, files: readonly FileToAdd[]): Promise<void> {
+    this.ensureOpen();
+    const state = this.component(component);
+    const accepted: FileToAdd[] = [];
+    for (const file of files) {
+      try {
+        this.reserve(component, state, file.name);
+        accepted.push(file);
+      } catch (error) {
+        this.failComponent(state, `${file.name}: ${(error as Error).message}`);
+      }
+    }
+    const signal = this.cancel.signal;
+    try {
+      const requests: FileRequest[] = accepted.map((file) => ({
+        path: file.path,
+        previous:
+          file.previous?.modified === undefined
+            ? undefined
+            : [file.previous.size, file.previous.modified],
+      }));
+      const results = await this.pool().ingestFiles(requests, {
+        deferAbove: LARGE_FILE_BYTES,
+        weight: requests.length * SMALL_FILE_WEIGHT,
+        signal,
+      });
+      const again: { file: FileToAdd; size: number }[] = [];
+      accepted.forEach((file, i) => {
+        const result = results[i];
+        if (result === undefined) throw new Error('a worker answered fewer files than it was sent');
+        if (result.kind === 'large') again.push({ file, size: result.size });
+        else if (result.kind !== 'unchanged') this.settleFile(component, state, file.name, result);
+        else if (file.previous === undefined || !this.reuse(component, state, file.previous))
+          again.push({ file, size: result.size });
+      });
+      // Read on their own, each by the least loaded worker; unchanged ones whose chunks are not
+      // all stored in this epoch are read in full.
+      await Promise.all(
+        again.map(async ({ file, size }) => {
+          const request: FileRequest = { path: file.path, previous: undefined };
+          const [result] = await this.pool().ingestFiles([request], { weight: size, signal });
+          if (result !== undefined) this.settleFile(component, state, file.name, result);
+        }),
+      );
+    } catch (error) {
+      throw await this.abandon(error, signal);
+    }
+  }
+
+  /** Records a file the workers read, or fails its component with the reason. */
+  private settleFile(
+    component: string,
+    state: ComponentState,
+    name: string,
+    result: FileResult,
+  ): void {
+    if (result.kind === 'stored') this.record(component, state, recordOf(name, result));
+    else if (result.kind === 'failed') {
+      state.names.delete(name);
+      this.failComponent(state, `${name}: reading it failed (${result.error})`);
     }
   }
 
@@ -231,17 +366,24 @@ export class Writer implements BackupWriter {
     this.ensureOpen();
     const state = this.component(component);
     if (state.names.has(record.name)) return false;
-    const epoch = this.ctx.keys.epoch;
-    const stored = record.chunks.every(
-      ([id]) => this.stored.has(id) || this.ctx.known.get(id)?.epoch === epoch,
-    );
-    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
-    if (!stored || !consistent) return false;
-    state.artifacts.push(record);
+    if (!this.reuse(component, state, record)) return false;
     state.names.add(record.name);
-    this.bytesDone += record.size;
-    this.progress(component, record.name);
     return true;
+  }
+
+  /** Records `record` unread if every chunk is stored in this epoch and its sizes add up. */
+  private reuse(component: string, state: ComponentState, record: ArtifactRecord): boolean {
+    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
+    if (!consistent || !record.chunks.every(([id]) => this.isStored(id))) return false;
+    this.record(component, state, record);
+    this.bytesDone += record.size;
+    this.progress();
+    return true;
+  }
+
+  private isStored(id: string): boolean {
+    if (this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch) return true;
+    return this.workers?.table.has(Buffer.from(id, 'hex')) ?? false;
   }
 
   private failComponent(state: ComponentState, reason: string): void {
@@ -249,103 +391,37 @@ export class Writer implements BackupWriter {
     state.reason = state.reason === undefined ? reason : `${state.reason}; ${reason}`;
   }
 
-  /**
-   * Has a worker read, hash and chunk the artifact; stores each new chunk, drops the others.
-   * Returns the artifact's record once every new chunk is in a pack (or queued for one).
-   */
-  private async ingest(
-    component: string,
-    name: string,
-    source: IngestSource,
-    signal: AbortSignal | undefined,
-  ): Promise<ArtifactRecord> {
-    const pool = this.ctx.pool();
-    const chunks: [string, number][] = [];
-    const stores: Promise<void>[] = [];
-    const onChunk = (chunk: HeldChunk) => {
-      chunks.push([chunk.id, chunk.length]);
-      this.bytesDone += chunk.length;
-      this.progress(component, name);
-      if (this.isStored(chunk.id)) {
-        pool.drop(chunk);
-        return;
+  /** Queues a worker's full pack to be written (PACK_WRITES at once), then hands its buffer back. */
+  private writePack(pack: FinishedPack, recycle: () => void): void {
+    if (this.state === 'failed' || this.state === 'closed') return; // nobody will read it
+    const write = (async () => {
+      while (this.packsWriting >= PACK_WRITES) {
+        await new Promise<void>((resolve) => this.packTurns.push(resolve));
       }
-      const store = this.storeChunk(pool, chunk);
-      store.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-      stores.push(store);
-    };
-    try {
-      const { size, sha256 } = await pool
-        .ingest(source, onChunk, signal)
-        .catch((error: unknown) => {
-          throw error instanceof SourceError ? new SourceFailure(error.cause) : error;
-        });
-      await Promise.all(stores);
-      signal?.throwIfAborted();
-      return { name, size, sha256, chunks };
-    } finally {
-      // Chunks other artifacts deduplicated against must be stored even when this one failed.
-      await Promise.allSettled(stores);
-    }
-  }
-
-  private isStored(id: string): boolean {
-    return this.stored.has(id) || this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch;
-  }
-
-  /** Seals a new chunk in the worker that holds it and adds the blob to the current pack. */
-  private async storeChunk(pool: CryptoPool, chunk: HeldChunk): Promise<void> {
-    this.stored.add(chunk.id);
-    try {
-      const { blob, compression } = await pool.seal(chunk);
-      await this.appendBlob(chunk.id, blob, chunk.length, compression);
-      pool.credit(chunk);
-    } catch (error) {
-      this.stored.delete(chunk.id);
-      throw error;
-    }
-  }
-
-  private async appendBlob(
-    id: string,
-    blob: Buffer,
-    rawLength: number,
-    compression: 0 | 1,
-  ): Promise<void> {
-    // While a full pack waits for the one being written, nothing is added: otherwise, with slow
-    // storage, full packs pile up (16 MiB each) and memory grows with the dataset.
-    while (this.backlog !== undefined) await this.backlog;
-    this.entries.push([id, this.pendingBytes, blob.length, rawLength, compression]);
-    this.blobs.push(blob);
-    this.pendingBytes += blob.length;
-    if (this.pendingBytes >= this.ctx.config.packSize) await this.flushPack();
-  }
-
-  /** Hands the filled pack to the (single, sequential) pack writer and waits for the previous one. */
-  private async flushPack(): Promise<void> {
-    if (this.blobs.length === 0) return;
-    const blobs = this.blobs;
-    const entries = this.entries;
-    this.blobs = [];
-    this.entries = [];
-    this.pendingBytes = 0;
-    const previous = this.packWrite;
-    const backlog = previous.then(
-      () => undefined,
-      () => undefined,
+      this.packsWriting++;
+      try {
+        const record = await writeFinishedPack(this.ctx.storage, pack);
+        this.packs.push(record);
+        this.bytesStored += record.size;
+        recycle();
+      } finally {
+        this.packsWriting--;
+        this.packTurns.shift()?.();
+      }
+    })();
+    this.packWrites.add(write);
+    write.then(
+      () => this.packWrites.delete(write),
+      (error: unknown) => {
+        this.packWrites.delete(write);
+        void this.fail(error);
+      },
     );
-    this.backlog = backlog;
-    void backlog.then(() => {
-      if (this.backlog === backlog) this.backlog = undefined;
-    });
-    const write = previous.then(async () => {
-      const record = await writePack(this.ctx.storage, this.ctx.keys, blobs, entries);
-      this.packs.push(record);
-      this.bytesStored += record.size;
-    });
-    this.packWrite = write;
-    write.catch((error: unknown) => void this.fail(error));
-    await previous; // at most one pack waits while another is written
+  }
+
+  /** Settles once every pack handed over so far is written; rejects if one failed. */
+  private async packsWritten(): Promise<void> {
+    while (this.packWrites.size > 0) await Promise.all(this.packWrites);
   }
 
   setComponentResult(component: string, result: ComponentResult): void {
@@ -361,12 +437,13 @@ export class Writer implements BackupWriter {
 
   async commit(): Promise<Manifest> {
     this.ensureOpen();
+    this.state = 'committing';
     try {
-      this.options.signal?.throwIfAborted();
+      this.cancel.signal.throwIfAborted();
       const components = await this.storeLists();
-      await this.flushPack();
-      await this.packWrite;
-      if (this.state !== 'open') throw this.failure;
+      await this.workers?.pool.flush();
+      await this.packsWritten();
+      if (this.failure !== undefined) throw this.failure;
       if (this.packs.length > 0)
         this.bytesStored += (await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)).size;
       const stored = this.buildManifest(components.map(({ stored }) => stored));
@@ -377,8 +454,7 @@ export class Writer implements BackupWriter {
       };
       const name = manifestObjectName(manifest.id);
       await this.ctx.storage.put(name, bytes);
-      // Read back: the very bytes sealed (so its tag and content), without parsing a second copy
-      // of a manifest that can list tens of thousands of files.
+      // Read back: the very bytes sealed (so its tag and content).
       if (!(await this.ctx.storage.get(name)).equals(bytes)) {
         // Not listed as a backup: a manifest the storage cannot return intact is withdrawn.
         await this.ctx.storage.delete(name).catch(() => undefined);
@@ -390,6 +466,7 @@ export class Writer implements BackupWriter {
       await this.close();
       return manifest;
     } catch (error) {
+      this.state = 'open'; // so that fail() closes it
       await this.fail(error);
       if (isAbortError(error))
         throw CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
@@ -398,30 +475,21 @@ export class Writer implements BackupWriter {
   }
 
   /**
-   * Stores each component's artifact list as chunks (section 6), sealed here on the main thread:
-   * a list is small, and one unchanged since the last backup is already stored whole.
+   * Stores each component's artifact list (section 6) through a worker, like an artifact's
+   * bytes: a list unchanged since the last backup yields chunks already stored.
    */
   private async storeLists(): Promise<{ stored: StoredComponent; resolved: ComponentRecord }[]> {
     const out: { stored: StoredComponent; resolved: ComponentRecord }[] = [];
     for (const [name, state] of this.components) {
       const artifacts = sortedByName(state.artifacts);
-      const { ref, chunks } = cutList(artifacts, this.ctx.keys, this.ctx.config.chunker);
-      for (const chunk of chunks) {
-        if (this.isStored(chunk.id)) continue;
-        this.stored.add(chunk.id);
-        const { blob, compression } = sealChunk(
-          this.ctx.keys.data,
-          Buffer.from(chunk.id, 'hex'),
-          chunk.plain,
-        );
-        await this.appendBlob(chunk.id, blob, chunk.plain.length, compression);
-      }
+      const list = await this.pool().ingest(fromSync(listPieces(artifacts)), this.cancel.signal);
       const outcome = {
         name,
         status: state.status ?? 'Succeeded',
         ...(state.reason !== undefined ? { reason: state.reason } : {}),
         meta: state.meta,
       };
+      const ref = { count: artifacts.length, ...list };
       out.push({ stored: { ...outcome, list: ref }, resolved: { ...outcome, artifacts } });
     }
     return out;
@@ -453,20 +521,29 @@ export class Writer implements BackupWriter {
   }
 
   private async fail(error: unknown): Promise<void> {
+    this.failure ??= error;
     if (this.state !== 'open') return;
     this.state = 'failed';
-    this.failure = error;
-    await this.packWrite.catch(() => undefined);
+    this.cancel.abort(error);
+    // Nothing is still being written when it ends.
+    await Promise.allSettled(this.packWrites);
     await this.close();
   }
 
   private async close(): Promise<void> {
+    this.options.signal?.removeEventListener('abort', this.onCallerAbort);
     await this.ctx.lock.release().catch(() => undefined);
     await this.ctx.onClose();
   }
 }
 
-async function* fromSync(items: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** The record of a file a worker read. */
+function recordOf(name: string, result: Extract<FileResult, { kind: 'stored' }>): ArtifactRecord {
+  const { size, sha256, chunks, modified } = result;
+  return { name, size, sha256, chunks, modified };
+}
+
+async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import {
-  cutList,
+  listPieces,
   readList,
   sortedByName,
   type ListRef,
 } from '../../electron/repository/artifact-list.js';
-import { DEFAULT_CHUNKER } from '../../electron/repository/chunker.js';
-import { deriveEpochKeys, sealChunk } from '../../electron/repository/crypto.js';
+import { DEFAULT_CHUNKER, FastCdc, gearTable } from '../../electron/repository/chunker.js';
+import { chunkIdOf, deriveEpochKeys, sealChunk } from '../../electron/repository/crypto.js';
 import { backupDirectory, restoreBackup } from '../../electron/repository/index.js';
 import {
   manifestObjectName,
@@ -33,6 +34,32 @@ function records(count: number): ArtifactRecord[] {
   }));
 }
 
+/** A list cut as a worker cuts it (section 6): its text, chunked and keyed like any artifact. */
+function cutList(sorted: readonly ArtifactRecord[]) {
+  const chunker = new FastCdc(gearTable(keys.chunker), DEFAULT_CHUNKER);
+  const sha = createHash('sha256');
+  const chunks: { id: string; plain: Buffer }[] = [];
+  const keep = (view: Buffer) => {
+    const plain = Buffer.from(view);
+    chunks.push({ id: chunkIdOf(keys.chunkId, plain).toString('hex'), plain });
+  };
+  let size = 0;
+  for (const piece of listPieces(sorted)) {
+    const bytes = Buffer.from(piece);
+    sha.update(bytes);
+    size += bytes.length;
+    chunker.push(bytes, keep);
+  }
+  chunker.finish(keep);
+  const ref: ListRef = {
+    count: sorted.length,
+    size,
+    sha256: sha.digest('hex'),
+    chunks: chunks.map(({ id, plain }) => [id, plain.length]),
+  };
+  return { ref, chunks };
+}
+
 /** The sealed blobs of a cut list, as a pack read would return them. */
 async function* blobsOf(chunks: readonly { id: string; plain: Buffer }[]) {
   for (const { id, plain } of chunks) {
@@ -45,7 +72,7 @@ async function* blobsOf(chunks: readonly { id: string; plain: Buffer }[]) {
 describe('artifact lists (pure)', () => {
   it('round-trips thousands of records across several chunks, in name order', async () => {
     const sorted = sortedByName(records(30_000));
-    const { ref, chunks } = cutList(sorted, keys, DEFAULT_CHUNKER);
+    const { ref, chunks } = cutList(sorted);
     expect(chunks.length).toBeGreaterThan(1);
     expect(ref.count).toBe(30_000);
     expect(await readList(ref, blobsOf(chunks), keys, 'list')).toEqual(sorted);
@@ -53,10 +80,10 @@ describe('artifact lists (pure)', () => {
 
   it('cuts equal lists into equal chunks, and a one-record change leaves most chunks alone', () => {
     const sorted = sortedByName(records(30_000));
-    const first = cutList(sorted, keys, DEFAULT_CHUNKER);
-    expect(cutList(sortedByName(records(30_000)), keys, DEFAULT_CHUNKER).ref).toEqual(first.ref);
+    const first = cutList(sorted);
+    expect(cutList(sortedByName(records(30_000))).ref).toEqual(first.ref);
     const changed = sorted.map((r, i) => (i === 20_000 ? { ...r, size: r.size + 1 } : r));
-    const second = cutList(changed, keys, DEFAULT_CHUNKER);
+    const second = cutList(changed);
     const before = new Set(first.ref.chunks.map(([id]) => id));
     const fresh = second.ref.chunks.filter(([id]) => !before.has(id));
     expect(fresh.length).toBeGreaterThan(0);
@@ -65,7 +92,7 @@ describe('artifact lists (pure)', () => {
 
   it('refuses a refused chunk, a wrong SHA-256, a wrong count, and names out of order', async () => {
     const sorted = sortedByName(records(50));
-    const { ref, chunks } = cutList(sorted, keys, DEFAULT_CHUNKER);
+    const { ref, chunks } = cutList(sorted);
     const read = (r: ListRef, c = chunks) => readList(r, blobsOf(c), keys, 'the list');
     const tampered = chunks.map(({ id, plain }, i) => {
       const copy = Buffer.from(plain);
@@ -75,7 +102,7 @@ describe('artifact lists (pure)', () => {
     await expect(read(ref, tampered)).rejects.toMatchObject({ code: 'REPO_DAMAGED' });
     await expect(read({ ...ref, sha256: '0'.repeat(64) })).rejects.toThrow(/SHA-256/);
     await expect(read({ ...ref, count: 49 })).rejects.toThrow(/holds 50 records, not 49/);
-    const unsorted = cutList([...sorted].reverse(), keys, DEFAULT_CHUNKER);
+    const unsorted = cutList([...sorted].reverse());
     await expect(read(unsorted.ref, unsorted.chunks)).rejects.toThrow(/out of order/);
   });
 });

@@ -1,76 +1,168 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChunkTable } from '../../electron/repository/chunk-table.js';
 import { DEFAULT_CHUNKER } from '../../electron/repository/chunker.js';
 import { deriveEpochKeys, openBlob } from '../../electron/repository/crypto.js';
-import { CryptoPool, SourceError, type HeldChunk } from '../../electron/repository/pool.js';
+import {
+  CryptoPool,
+  SourceError,
+  type Ingested,
+  type PoolOptions,
+} from '../../electron/repository/pool.js';
+import type { FinishedPack } from '../../electron/repository/worker-protocol.js';
 import { noise, sha256 } from './helpers.js';
 
 const keys = deriveEpochKeys(randomBytes(32), randomBytes(16), 1);
 let pool: CryptoPool | undefined;
+let dir: string | undefined;
 afterEach(async () => {
   await pool?.close();
   pool = undefined;
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
-describe('crypto pool ingest sessions', () => {
-  it('chunks a stream in order, and every reported chunk seals to a blob that opens', async () => {
-    pool = new CryptoPool(keys, DEFAULT_CHUNKER, 2);
+/** A pool whose packs are kept (copied) and handed back at once, unless `hold` says not yet. */
+function startPool(options: PoolOptions & { hold?: () => boolean } = {}) {
+  const packs: { pack: FinishedPack; blobs: Buffer }[] = [];
+  const held: (() => void)[] = [];
+  pool = new CryptoPool(keys, DEFAULT_CHUNKER, {
+    packSize: 1024 * 1024,
+    ...options,
+    onPack: (pack, recycle) => {
+      packs.push({ pack, blobs: Buffer.from(Buffer.from(pack.bytes, 0, pack.blobBytes)) });
+      if (options.hold?.() === true) held.push(recycle);
+      else recycle();
+    },
+  });
+  return { pool, packs, release: () => held.splice(0).forEach((recycle) => recycle()) };
+}
+
+/** The plaintext of `ingested` as read back from the packs, every blob opened and verified. */
+function readBack(packs: { pack: FinishedPack; blobs: Buffer }[], ingested: Ingested): Buffer {
+  const where = new Map<string, { blobs: Buffer; entry: FinishedPack['entries'][number] }>();
+  for (const { pack, blobs } of packs)
+    for (const entry of pack.entries) where.set(entry[0], { blobs, entry });
+  return Buffer.concat(
+    ingested.chunks.map(([id]) => {
+      const found = where.get(id);
+      if (found === undefined) throw new Error(`chunk ${id} is in no pack`);
+      const [, offset, length, rawLength, compression] = found.entry;
+      const blob = found.blobs.subarray(offset, offset + length);
+      const opened = openBlob(keys, blob, Buffer.from(id, 'hex'), compression, rawLength);
+      if (!opened.ok) throw new Error(opened.error);
+      return opened.plain;
+    }),
+  );
+}
+
+async function* piecesOf(data: Buffer, cut: number) {
+  yield data.subarray(0, cut);
+  yield data.subarray(cut);
+}
+
+describe('crypto pool ingest', () => {
+  it('chunks a stream in order into packs whose blobs open to the same bytes', async () => {
+    const { pool, packs } = startPool({ size: 2 });
     const data = noise(5_000_000, 'pool');
-    const held: HeldChunk[] = [];
-    const sealed: Promise<{ blob: Buffer; compression: 0 | 1 }>[] = [];
-    // A session stalls once its window is full until chunks are credited: seal as they come.
-    const result = await pool.ingest(
-      {
-        pieces: (async function* () {
-          yield data.subarray(0, 1_234_567);
-          yield data.subarray(1_234_567);
-        })(),
-      },
-      (chunk) => {
-        held.push(chunk);
-        sealed.push(pool!.seal(chunk).finally(() => pool?.credit(chunk)));
-      },
-    );
-    expect(result).toEqual({ size: data.length, sha256: sha256(data) });
-    expect(held.reduce((sum, c) => sum + c.length, 0)).toBe(data.length);
-    let offset = 0;
-    for (const [i, chunk] of held.entries()) {
-      const { blob, compression } = await (sealed[i] as (typeof sealed)[number]);
-      const opened = openBlob(keys, blob, Buffer.from(chunk.id, 'hex'), compression, chunk.length);
-      expect(opened.ok && opened.plain.equals(data.subarray(offset, offset + chunk.length))).toBe(
-        true,
-      );
-      offset += chunk.length;
-    }
+    const result = await pool.ingest(piecesOf(data, 1_234_567));
+    await pool.flush();
+    expect(result.size).toBe(data.length);
+    expect(result.sha256).toBe(sha256(data));
+    expect(result.chunks.reduce((sum, [, length]) => sum + length, 0)).toBe(data.length);
+    expect(readBack(packs, result).equals(data)).toBe(true);
+    // Every pack's id is the SHA-256 of its blobs and trailer.
+    for (const { pack, blobs } of packs)
+      expect(sha256(Buffer.concat([blobs, Buffer.from(pack.trailer)]))).toBe(pack.id);
   });
 
-  it('keeps the chunks a failed source already reported, so they can still be sealed', async () => {
-    pool = new CryptoPool(keys, DEFAULT_CHUNKER, 1);
-    const held: HeldChunk[] = [];
-    let firstChunk = () => undefined as void;
-    const reported = new Promise<void>((resolve) => (firstChunk = resolve));
-    // Fails only once a chunk was reported, so the failure meets chunks still held.
+  it('stores a chunk once however many workers cut it at once (the shared table)', async () => {
+    const table = ChunkTable.create(1000);
+    const { pool, packs } = startPool({ size: 2, table });
+    const data = noise(6_000_000, 'same');
+    const results = await Promise.all([
+      pool.ingest(piecesOf(data, 100)),
+      pool.ingest(piecesOf(data, 3_000_000)),
+    ]);
+    await pool.flush();
+    expect(results[0]?.chunks).toEqual(results[1]?.chunks);
+    const stored = packs.flatMap(({ pack }) => pack.entries.map(([id]) => id));
+    expect(stored.sort()).toEqual([...new Set(results[0]?.chunks.map(([id]) => id))].sort());
+  });
+
+  it('keeps what a failed source stored, so an artifact that shares it stays whole', async () => {
+    const table = ChunkTable.create(1000);
+    const { pool, packs } = startPool({ size: 1, table });
+    const shared = noise(3_000_000, 'shared');
     const failing = async function* () {
-      yield noise(3_000_000, 'partial');
-      await reported;
+      yield shared;
+      await new Promise((resolve) => setTimeout(resolve, 50));
       throw new Error('connection reset');
     };
-    const outcome = await pool
-      .ingest({ pieces: failing() }, (chunk) => {
-        held.push(chunk);
-        firstChunk();
-      })
-      .catch((error: unknown) => error);
-    expect(held.length).toBeGreaterThan(0);
-    expect(outcome).toBeInstanceOf(SourceError);
-    // Another artifact may have been deduplicated against these: they must still be storable.
-    for (const chunk of held) await expect(pool.seal(chunk)).resolves.toHaveProperty('blob');
+    await expect(pool.ingest(failing())).rejects.toBeInstanceOf(SourceError);
+    const whole = await pool.ingest(piecesOf(shared, 10));
+    await pool.flush();
+    expect(readBack(packs, whole).equals(shared)).toBe(true);
   });
 
-  it('reports a file it cannot read as a source failure', async () => {
-    pool = new CryptoPool(keys, DEFAULT_CHUNKER, 1);
-    await expect(
-      pool.ingest({ path: '/nonexistent/lifeboat' }, () => undefined),
-    ).rejects.toBeInstanceOf(SourceError);
+  it('pauses while its pack buffers are away, and goes on when they come back', async () => {
+    let holding = true;
+    const { pool, packs, release } = startPool({ size: 1, hold: () => holding });
+    const data = noise(12_000_000, 'pause');
+    let done = false;
+    const ingesting = pool.ingest(piecesOf(data, 1)).then((result) => {
+      done = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Two buffers (one filling, one written); a step that fills a pack may take a third.
+    expect(packs.length).toBeLessThanOrEqual(3);
+    expect(done).toBe(false);
+    holding = false;
+    release();
+    const result = await ingesting;
+    await pool.flush();
+    expect(readBack(packs, result).equals(data)).toBe(true);
+  });
+});
+
+describe('crypto pool files', () => {
+  it('answers each file: stored, unchanged, large (unread) or failed, in order', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lb-pool-'));
+    const { pool, packs } = startPool({ size: 1 });
+    const when = new Date('2026-11-01T10:00:00Z');
+    const small = noise(300_000, 'small');
+    await writeFile(join(dir, 'small'), small);
+    await writeFile(join(dir, 'same'), 'unchanged');
+    await utimes(join(dir, 'same'), when, when);
+    await writeFile(join(dir, 'large'), noise(2_000_000, 'large'));
+    await mkdir(join(dir, 'folder'));
+    const results = await pool.ingestFiles(
+      [
+        { path: join(dir, 'small'), previous: undefined },
+        { path: join(dir, 'same'), previous: [9, when.getTime()] },
+        { path: join(dir, 'large'), previous: undefined },
+        { path: join(dir, 'missing'), previous: undefined },
+        { path: join(dir, 'folder'), previous: undefined },
+      ],
+      { deferAbove: 1024 * 1024, weight: 1 },
+    );
+    expect(results.map((r) => r.kind)).toEqual([
+      'stored',
+      'unchanged',
+      'large',
+      'failed',
+      'failed',
+    ]);
+    expect(results[3]).toMatchObject({ code: 'ENOENT' });
+    const stored = results[0];
+    if (stored?.kind !== 'stored') throw new Error('not stored');
+    expect(stored.sha256).toBe(sha256(small));
+    await pool.flush();
+    expect(readBack(packs, stored).equals(small)).toBe(true);
+    expect(results[2]).toMatchObject({ kind: 'large', size: 2_000_000 });
   });
 });

@@ -1,0 +1,429 @@
+/**
+ * The backup half of a crypto worker: reads files (or receives a stream's pieces), hashes each
+ * artifact (SHA-256), cuts it with FastCDC, and for every chunk computes its keyed id, claims it in
+ * the backup's shared chunk table and, when it is the first to, compresses and seals it straight
+ * into this worker's pack. Full packs go to the main thread to be written and come back for reuse.
+ *
+ * Nothing waits on the main thread per chunk: it hears of an artifact once, when it is done (its
+ * size, SHA-256 and chunk list), and of a pack once it is full.
+ *
+ * Memory is fixed: one chunker per artifact in progress (the file being read, and each open
+ * stream), and pack buffers: one being filled and one being written; work pauses while both are
+ * away, until the main thread hands one back. A step that fills a pack may take a third.
+ */
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import type { ChunkTable } from './chunk-table.js';
+import { FastCdc, type ChunkerParams } from './chunker.js';
+import {
+  BLOB_OVERHEAD,
+  ENVELOPE_PACK_HEADER,
+  chunkIdOf,
+  sealChunkInto,
+  sealEnvelope,
+} from './crypto.js';
+import type { BlobEntry } from './store.js';
+import type {
+  ChunkRef,
+  FileRequest,
+  FileResult,
+  WorkerReply,
+  WorkerRequest,
+} from './worker-protocol.js';
+
+/** One read: large enough that a read's fixed cost vanishes, small enough to keep steps short. */
+const READ_BYTES = 1024 * 1024;
+/** Bytes read between progress messages. */
+const PROGRESS_BYTES = 4 * 1024 * 1024;
+/** How long a run of steps may keep the worker from its messages (a pack coming back, a cancel). */
+const SLICE_MS = 10;
+/** Pack buffers: one being filled, one being written by the main thread. */
+const PACK_BUFFERS = 2;
+
+export interface IngestKeys {
+  readonly epoch: number;
+  readonly data: Buffer;
+  readonly metadata: Buffer;
+  readonly chunkId: Buffer;
+}
+
+type Reply = (message: WorkerReply, transfer?: ArrayBuffer[]) => void;
+
+/** This worker's pack being filled, and the buffers it may use. */
+class PackBuilder {
+  private buffer: Buffer | undefined;
+  private blobBytes = 0;
+  private entries: BlobEntry[] = [];
+  private readonly spare: Buffer[] = [];
+  /** Buffers handed to the main thread and not yet back. */
+  private away = 0;
+
+  constructor(
+    private readonly keys: IngestKeys,
+    private readonly packSize: number,
+    /** Room for a pack: it is cut once it reaches packSize, so one largest blob beyond that. */
+    private readonly capacity: number,
+    private readonly reply: Reply,
+  ) {}
+
+  /** Whether a chunk can be sealed without a buffer beyond PACK_BUFFERS. */
+  get ready(): boolean {
+    return (
+      this.buffer !== undefined ||
+      this.spare.length > 0 ||
+      this.away + this.spare.length < PACK_BUFFERS
+    );
+  }
+
+  append(id: Buffer, idHex: string, plain: Buffer): void {
+    const buffer = (this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity));
+    const at = this.blobBytes;
+    const { length, compression } = sealChunkInto(this.keys.data, id, plain, buffer, at);
+    this.entries.push([idHex, at, length, plain.length, compression]);
+    this.blobBytes += length;
+    if (this.blobBytes >= this.packSize) this.finish();
+  }
+
+  /** Seals the header and hands the pack to the main thread (nothing if it holds no blob). */
+  finish(): void {
+    const buffer = this.buffer;
+    if (buffer === undefined || this.entries.length === 0) return;
+    const header = sealEnvelope(
+      ENVELOPE_PACK_HEADER,
+      { epoch: this.keys.epoch },
+      this.keys.metadata,
+      this.entries,
+    );
+    const trailer = Buffer.allocUnsafeSlow(header.length + 4);
+    header.copy(trailer, 0);
+    trailer.writeUInt32BE(header.length, header.length);
+    const blobs = buffer.subarray(0, this.blobBytes);
+    const id = createHash('sha256').update(blobs).update(trailer).digest('hex');
+    const pack = buffer.buffer as ArrayBuffer;
+    const tail = trailer.buffer as ArrayBuffer;
+    this.reply(
+      {
+        kind: 'pack',
+        bytes: pack,
+        blobBytes: this.blobBytes,
+        trailer: tail,
+        id,
+        entries: this.entries,
+      },
+      [pack, tail],
+    );
+    this.away++;
+    this.buffer = undefined;
+    this.blobBytes = 0;
+    this.entries = [];
+  }
+
+  recycle(bytes: ArrayBuffer): void {
+    this.away--;
+    if (bytes.byteLength === this.capacity) this.spare.push(Buffer.from(bytes));
+  }
+}
+
+/** An artifact in progress: its hash, size and chunks so far. */
+interface Artifact {
+  readonly sha: Hash;
+  size: number;
+  readonly chunks: ChunkRef[];
+}
+
+interface OpenFile extends Artifact {
+  readonly fd: number;
+  readonly chunker: FastCdc;
+  readonly expected: number;
+  readonly modified: number;
+}
+
+interface FilesJob {
+  readonly kind: 'files';
+  readonly job: number;
+  readonly files: FileRequest[];
+  readonly deferAbove: number | undefined;
+  readonly results: FileResult[];
+  current: OpenFile | undefined;
+}
+
+interface StreamSession extends Artifact {
+  readonly kind: 'stream';
+  readonly session: number;
+  readonly chunker: FastCdc;
+  readonly pieces: Buffer[];
+  ended: boolean;
+}
+
+type Work = FilesJob | StreamSession;
+
+const newArtifact = (): Artifact => ({ sha: createHash('sha256'), size: 0, chunks: [] });
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Ingest {
+  private readonly packs: PackBuilder;
+  private readonly chunkers: FastCdc[] = [];
+  /** Files jobs run one at a time, in order; streams beside them, taking turns. */
+  private readonly work: Work[] = [];
+  private scheduled = false;
+  private unreported = 0;
+
+  constructor(
+    private readonly keys: IngestKeys,
+    private readonly gear: Uint32Array,
+    private readonly params: ChunkerParams,
+    packSize: number,
+    private readonly table: ChunkTable | undefined,
+    private readonly reply: Reply,
+  ) {
+    this.packs = new PackBuilder(keys, packSize, packSize + params.max + BLOB_OVERHEAD, reply);
+  }
+
+  /** Handles a backup request; false if `request` is not one. */
+  handle(request: WorkerRequest): boolean {
+    switch (request.op) {
+      case 'files':
+        this.work.push({
+          kind: 'files',
+          job: request.job,
+          files: request.files,
+          deferAbove: request.deferAbove,
+          results: [],
+          current: undefined,
+        });
+        break;
+      case 'cancel':
+        this.cancel(request.job);
+        break;
+      case 'begin':
+        this.work.push({
+          kind: 'stream',
+          session: request.session,
+          chunker: this.takeChunker(),
+          pieces: [],
+          ended: false,
+          ...newArtifact(),
+        });
+        break;
+      case 'piece':
+        this.stream(request.session)?.pieces.push(Buffer.from(request.bytes));
+        break;
+      case 'end': {
+        const session = this.stream(request.session);
+        if (session !== undefined) session.ended = true;
+        break;
+      }
+      case 'abort': {
+        const session = this.stream(request.session);
+        if (session !== undefined) this.remove(session);
+        break;
+      }
+      case 'recycle':
+        this.packs.recycle(request.bytes);
+        break;
+      case 'flush':
+        this.packs.finish();
+        this.reply({ kind: 'job', job: request.job, ok: true });
+        return true;
+      default:
+        return false;
+    }
+    this.schedule();
+    return true;
+  }
+
+  private stream(session: number): StreamSession | undefined {
+    return this.work.find((w): w is StreamSession => w.kind === 'stream' && w.session === session);
+  }
+
+  private takeChunker(): FastCdc {
+    return this.chunkers.pop() ?? new FastCdc(this.gear, this.params, READ_BYTES);
+  }
+
+  private remove(work: Work): void {
+    const at = this.work.indexOf(work);
+    if (at >= 0) this.work.splice(at, 1);
+    if (work.kind === 'files') this.closeFile(work);
+    else this.giveChunker(work.chunker);
+  }
+
+  private giveChunker(chunker: FastCdc): void {
+    chunker.reset();
+    this.chunkers.push(chunker);
+  }
+
+  private cancel(job: number): void {
+    const files = this.work.find((w): w is FilesJob => w.kind === 'files' && w.job === job);
+    if (files === undefined) return;
+    this.remove(files);
+    this.reply({ kind: 'files', job, results: files.results });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.run());
+  }
+
+  /** Steps through runnable work for a slice of time, then lets messages in. */
+  private run(): void {
+    this.scheduled = false;
+    const until = performance.now() + SLICE_MS;
+    let turn = 0;
+    while (performance.now() < until) {
+      if (!this.packs.ready) return; // resumed when a pack buffer comes back
+      const runnable = this.runnable();
+      if (runnable.length === 0) return; // resumed by the next message
+      this.step(runnable[turn++ % runnable.length] as Work);
+    }
+    this.schedule();
+  }
+
+  /** The first files job, and every stream that has a piece or has ended. */
+  private runnable(): Work[] {
+    let filesSeen = false;
+    return this.work.filter((w) => {
+      if (w.kind === 'stream') return w.pieces.length > 0 || w.ended;
+      if (filesSeen) return false;
+      filesSeen = true;
+      return true;
+    });
+  }
+
+  private step(work: Work): void {
+    if (work.kind === 'stream') this.stepStream(work);
+    else this.stepFiles(work);
+  }
+
+  private stepStream(session: StreamSession): void {
+    const piece = session.pieces.shift();
+    if (piece === undefined) {
+      session.chunker.finish(this.onChunk(session));
+      this.remove(session);
+      this.reportProgress();
+      this.reply({
+        kind: 'end',
+        session: session.session,
+        size: session.size,
+        sha256: session.sha.digest('hex'),
+        chunks: session.chunks,
+      });
+      return;
+    }
+    this.reply({ kind: 'consumed', session: session.session });
+    session.sha.update(piece);
+    session.size += piece.length;
+    this.progress(piece.length);
+    session.chunker.push(piece, this.onChunk(session));
+  }
+
+  private stepFiles(job: FilesJob): void {
+    const file = job.current;
+    if (file === undefined) {
+      const next = job.files[job.results.length];
+      if (next === undefined) {
+        this.remove(job);
+        this.reportProgress();
+        this.reply({ kind: 'files', job: job.job, results: job.results });
+      } else this.openFile(job, next);
+      return;
+    }
+    try {
+      const room = file.chunker.room(READ_BYTES);
+      const read = readSync(file.fd, room, 0, room.length, null);
+      if (read === 0) {
+        this.endFile(job, file);
+        return;
+      }
+      file.sha.update(room.subarray(0, read));
+      file.size += read;
+      this.progress(read);
+      file.chunker.commit(read, this.onChunk(file));
+    } catch (error) {
+      this.failFile(job, error);
+    }
+  }
+
+  /** Looks at the next file: unchanged, large (deferred) or unreadable are answered at once. */
+  private openFile(job: FilesJob, request: FileRequest): void {
+    try {
+      const info = lstatSync(request.path);
+      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+      const [size, modified] = [info.size, info.mtimeMs];
+      const previous = request.previous;
+      if (previous !== undefined && previous[0] === size && previous[1] === modified) {
+        job.results.push({ kind: 'unchanged', size, modified });
+        return;
+      }
+      if (job.deferAbove !== undefined && size >= job.deferAbove) {
+        job.results.push({ kind: 'large', size, modified });
+        return;
+      }
+      const fd = openSync(request.path, 'r');
+      const chunker = this.takeChunker();
+      job.current = { fd, chunker, expected: size, modified, ...newArtifact() };
+    } catch (error) {
+      this.failFile(job, error);
+    }
+  }
+
+  private endFile(job: FilesJob, file: OpenFile): void {
+    file.chunker.finish(this.onChunk(file));
+    this.closeFile(job);
+    if (file.size !== file.expected) {
+      const error = `it changed while being read (${file.expected} bytes listed, ${file.size} read)`;
+      job.results.push({ kind: 'failed', error, code: 'CHANGED' });
+      return;
+    }
+    job.results.push({
+      kind: 'stored',
+      size: file.size,
+      modified: file.modified,
+      sha256: file.sha.digest('hex'),
+      chunks: file.chunks,
+    });
+  }
+
+  private failFile(job: FilesJob, error: unknown): void {
+    this.closeFile(job);
+    const code = (error as NodeJS.ErrnoException).code;
+    job.results.push({ kind: 'failed', error: messageOf(error), code });
+  }
+
+  /** Closes the job's open file, if any, and returns its chunker. */
+  private closeFile(job: FilesJob): void {
+    const file = job.current;
+    if (file === undefined) return;
+    job.current = undefined;
+    this.giveChunker(file.chunker);
+    try {
+      closeSync(file.fd);
+    } catch {
+      // the descriptor is gone either way
+    }
+  }
+
+  /** Stores each new chunk of `artifact` in the pack (first claimant only); records them all. */
+  private onChunk(artifact: Artifact): (chunk: Buffer) => void {
+    return (chunk) => {
+      const id = chunkIdOf(this.keys.chunkId, chunk);
+      const idHex = id.toString('hex');
+      if ((this.table?.claim(id) ?? 'first') !== 'present') this.packs.append(id, idHex, chunk);
+      artifact.chunks.push([idHex, chunk.length]);
+    };
+  }
+
+  private progress(bytes: number): void {
+    this.unreported += bytes;
+    if (this.unreported >= PROGRESS_BYTES) this.reportProgress();
+  }
+
+  private reportProgress(): void {
+    if (this.unreported === 0) return;
+    this.reply({ kind: 'progress', bytes: this.unreported });
+    this.unreported = 0;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The messages between the main thread (pool.ts) and a crypto worker (worker.ts): one place,
+ * so both sides agree. Types only.
+ */
+import type { ChunkerParams } from './chunker.js';
+import type { BlobEntry } from './store.js';
+
+export interface WorkerSetup {
+  readonly epoch: number;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
+  readonly chunkId: Uint8Array;
+  readonly chunker: Uint8Array;
+  readonly chunkerParams: ChunkerParams;
+  readonly packSize: number;
+  /** The backup's shared chunk table (chunk-table.ts); absent for pools that only read. */
+  readonly table: SharedArrayBuffer | undefined;
+}
+
+/** `[chunkId, plaintext length]`, as manifests and artifact lists record them. */
+export type ChunkRef = [string, number];
+
+/** One file of a `files` request. */
+export interface FileRequest {
+  readonly path: string;
+  /** Size and modification time recorded by the last backup: equal now means unchanged. */
+  readonly previous: readonly [number, number] | undefined;
+}
+
+/** What became of one file of a `files` request. */
+export type FileResult =
+  | { readonly kind: 'unchanged'; readonly size: number; readonly modified: number }
+  /** Not read: at least `deferAbove` bytes; the main thread sends it again on its own. */
+  | { readonly kind: 'large'; readonly size: number; readonly modified: number }
+  | {
+      readonly kind: 'stored';
+      readonly size: number;
+      readonly modified: number;
+      readonly sha256: string;
+      readonly chunks: ChunkRef[];
+    }
+  | { readonly kind: 'failed'; readonly error: string; readonly code: string | undefined };
+
+/** A finished pack, handed to the main thread to write; `bytes` comes back by `recycle`. */
+export interface FinishedPack {
+  /** The pack's buffer: blobs in [0, blobBytes), the rest unused. */
+  readonly bytes: ArrayBuffer;
+  readonly blobBytes: number;
+  /** The sealed header envelope and its length as uint32, which follow the blobs. */
+  readonly trailer: ArrayBuffer;
+  readonly id: string;
+  readonly entries: BlobEntry[];
+}
+
+/** One blob of a file being restored, as it lies in its pack. */
+export interface RestoreBlob {
+  readonly blob: ArrayBuffer;
+  readonly id: string;
+  readonly compression: number;
+  readonly rawLength: number;
+}
+
+/** A blob to verify inside a pack sent whole. */
+export interface PackBlob {
+  readonly id: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly compression: number;
+  readonly rawLength: number;
+}
+
+export interface RefusedBlob {
+  readonly id: string;
+  readonly error: string;
+}
+
+/** Where a restored file goes: written to `temp`, checked, then renamed to `path`. */
+export interface RestoreTarget {
+  readonly path: string;
+  readonly temp: string;
+  readonly sha256: string;
+  /** Modification time to set, in ms since the epoch. */
+  readonly modified: number | undefined;
+}
+
+export type WorkerRequest =
+  /** Backs up files; files of `deferAbove` bytes or more are answered `large`, unread. */
+  | { op: 'files'; job: number; files: FileRequest[]; deferAbove: number | undefined }
+  /** Gives up a `files` job: the worker stops it and answers it failed. */
+  | { op: 'cancel'; job: number }
+  /** An artifact whose bytes the main thread sends as pieces. */
+  | { op: 'begin'; session: number }
+  | { op: 'piece'; session: number; bytes: ArrayBuffer }
+  | { op: 'end'; session: number }
+  | { op: 'abort'; session: number }
+  /** A written pack's buffer, back for reuse. */
+  | { op: 'recycle'; bytes: ArrayBuffer }
+  /** Finish the pack being filled, if it holds anything; answered by a job reply. */
+  | { op: 'flush'; job: number }
+  | {
+      op: 'restore';
+      session: number;
+      temp: string;
+      /** The first message of a file: create `temp`. */
+      begin: boolean;
+      blobs: RestoreBlob[];
+      /** The last message: check the SHA-256, rename, set the time. */
+      end: RestoreTarget | undefined;
+    }
+  | { op: 'restoreAbort'; session: number; temp: string }
+  | { op: 'verifyPack'; job: number; pack: ArrayBuffer; blobs: PackBlob[] }
+  | {
+      op: 'open';
+      job: number;
+      blob: ArrayBuffer;
+      id: string;
+      compression: number;
+      rawLength: number;
+    };
+
+export type WorkerReply =
+  | { kind: 'files'; job: number; results: FileResult[] }
+  /** Bytes of a job or session read so far, sent now and then for progress. */
+  | { kind: 'progress'; bytes: number }
+  | { kind: 'consumed'; session: number }
+  | { kind: 'end'; session: number; size: number; sha256: string; chunks: ChunkRef[] }
+  | { kind: 'failed'; session: number; error: string }
+  | ({ kind: 'pack' } & FinishedPack)
+  | { kind: 'restored'; session: number; bytes: number; done: boolean }
+  | {
+      kind: 'restoreFailed';
+      session: number;
+      error: string;
+      /** A blob refused or a wrong SHA-256, rather than a file system error (whose code is given). */
+      damaged: boolean;
+      code: string | undefined;
+    }
+  | { kind: 'job'; job: number; ok: false; error: string }
+  | { kind: 'job'; job: number; ok: true }
+  | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer }
+  | { kind: 'job'; job: number; ok: true; sha256: string; refused: RefusedBlob[] };
