@@ -7,32 +7,32 @@
  * Pure but for the blob reads a caller hands in; it knows nothing of packs or indexes.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import {
+  everyOf,
+  isArtifactRecord,
+  isChunkRef,
+  isCount,
+  isHex64,
+  type ChunkRef,
+} from './records.js';
 import { openBlob, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { StoredBlob } from './pool.js';
 import type { ArtifactRecord } from './types.js';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const count = z.number().int().min(0);
-const ChunkListSchema = z.array(z.tuple([hex64, count]));
-
-export const ArtifactSchema = z.object({
-  name: z.string().min(1).max(1024),
-  size: count,
-  sha256: hex64,
-  chunks: ChunkListSchema,
-  modified: z.number().optional(),
-});
-
 /** Where a component's list is stored: its plaintext length, SHA-256 and chunks, and its length in records. */
-export const ListRefSchema = z.object({
-  count,
-  size: count,
-  sha256: hex64,
-  chunks: ChunkListSchema,
-});
-export type ListRef = z.infer<typeof ListRefSchema>;
+export interface ListRef {
+  readonly count: number;
+  readonly size: number;
+  readonly sha256: string;
+  readonly chunks: readonly ChunkRef[];
+}
+
+export function isListRef(value: unknown): value is ListRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const { count, size, sha256, chunks } = value as Partial<Record<keyof ListRef, unknown>>;
+  return isCount(count) && isCount(size) && isHex64(sha256) && everyOf(chunks, isChunkRef);
+}
 
 /** Lines are gathered into pieces of about this size before they are chunked. */
 const PIECE_BYTES = 1024 * 1024;
@@ -129,8 +129,8 @@ function parseLines(text: string, expected: number, where: string): ArtifactReco
 
 function parseRecord(line: string): ArtifactRecord | undefined {
   try {
-    const parsed = ArtifactSchema.safeParse(JSON.parse(line));
-    return parsed.success ? (parsed.data as ArtifactRecord) : undefined;
+    const parsed: unknown = JSON.parse(line);
+    return isArtifactRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

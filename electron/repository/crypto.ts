@@ -89,6 +89,13 @@ export function gcmSeal(key: Buffer, plaintext: Buffer | readonly Buffer[], aad:
   return sealed;
 }
 
+/**
+ * How much is encrypted per cipher call. Each call returns its output in a fresh allocation;
+ * kept below the allocator's mmap threshold, those are recycled at once, where megabyte-sized
+ * ones (a chunk in one call) grow and fragment the heap of every crypto worker.
+ */
+const CIPHER_SLICE = 64 * 1024;
+
 /** Writes `nonce ‖ ciphertext ‖ tag` into `target` at `at`; returns the bytes written. */
 export function gcmSealInto(
   key: Buffer,
@@ -101,7 +108,11 @@ export function gcmSealInto(
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   let offset = at + nonce.copy(target, at);
-  for (const part of parts) offset += cipher.update(part).copy(target, offset);
+  for (const part of parts) {
+    for (let from = 0; from < part.length; from += CIPHER_SLICE) {
+      offset += cipher.update(part.subarray(from, from + CIPHER_SLICE)).copy(target, offset);
+    }
+  }
   offset += cipher.final().copy(target, offset);
   offset += cipher.getAuthTag().copy(target, offset);
   return offset - at;

@@ -3,7 +3,7 @@
  * a folder maps to one component whose artifacts are the files, named by relative path.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
@@ -49,16 +49,14 @@ interface FileEntry {
  * listed here; the workers look at each file (size, time) when they take it, so listing a large
  * tree costs the main thread one call per folder, and backing up starts before it is listed.
  */
-async function* walkFiles(root: string, folder = root): AsyncGenerator<FileEntry> {
+async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry> {
   const entries = await readdir(folder, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(folder, entry.name);
-    yield { path, name: relative(root, path).split(sep).join('/') };
+    if (entry.isFile()) yield { path: join(folder, entry.name), name: prefix + entry.name };
   }
   for (const entry of entries) {
-    if (entry.isDirectory()) yield* walkFiles(root, join(folder, entry.name));
+    if (entry.isDirectory()) yield* walkFiles(join(folder, entry.name), `${prefix}${entry.name}/`);
   }
 }
 
@@ -128,10 +126,7 @@ export async function backupDirectory(
   }
   const component = options.component ?? 'files';
   const source = options.source ?? { kind: 'directory', id: root, version: '1', labels: {} };
-  const parent = await findParent(repo, source);
-  const previous = new Map<string, ArtifactRecord>(
-    (parent?.components.find((c) => c.name === component)?.artifacts ?? []).map((a) => [a.name, a]),
-  );
+  // Started first: its workers load while the last backup's file list is read.
   const writer = await repo.startBackup({
     source,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -139,6 +134,13 @@ export async function backupDirectory(
     ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
   });
   try {
+    const parent = await findParent(repo, source);
+    const previous = new Map<string, ArtifactRecord>(
+      (parent?.components.find((c) => c.name === component)?.artifacts ?? []).map((a) => [
+        a.name,
+        a,
+      ]),
+    );
     const queue = new FileQueue();
     const stop: StopFlag = { stopped: false };
     let count = 0;

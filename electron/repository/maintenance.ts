@@ -19,8 +19,8 @@ import {
   readPackTrailer,
   writeIndex,
   type LoadedIndex,
-  type PackRecord,
 } from './store.js';
+import type { PackRecord } from './records.js';
 import type { BackupSummary, ForgetResult, PruneResult, RetentionPolicy } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

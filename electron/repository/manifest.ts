@@ -10,7 +10,8 @@ import {
   sealEnvelope,
   type EpochKeys,
 } from './crypto.js';
-import { ArtifactSchema, ListRefSchema, type ListRef } from './artifact-list.js';
+import { isListRef, type ListRef } from './artifact-list.js';
+import { isArtifactRecord } from './records.js';
 import { RepoErrors } from './errors.js';
 import type {
   ArtifactRecord,
@@ -46,9 +47,9 @@ const StoredComponentSchema = z
     reason: z.string().max(4096).optional(),
     meta: stringMap,
     /** Written since format 1 was released: the artifact records, stored as chunks. */
-    list: ListRefSchema.optional(),
+    list: z.custom<ListRef>(isListRef).optional(),
     /** Written by pre-release builds: the records inline. Still read. */
-    artifacts: z.array(ArtifactSchema).optional(),
+    artifacts: z.array(z.custom<ArtifactRecord>(isArtifactRecord)).optional(),
   })
   .refine((c) => (c.list === undefined) !== (c.artifacts === undefined));
 

@@ -10,10 +10,10 @@ import { Worker } from 'node:worker_threads';
 import type { ChunkTable } from './chunk-table.js';
 import type { ChunkerParams } from './chunker.js';
 import { openBlob, type EpochKeys } from './crypto.js';
+import type { ChunkRef } from './records.js';
 import type {
-  ChunkRef,
-  FileRequest,
-  FileResult,
+  FilesAnswer,
+  FilesRequest,
   FinishedPack,
   PackBlob,
   RefusedBlob,
@@ -103,7 +103,7 @@ interface OpenSession {
 }
 
 interface PendingFiles {
-  readonly resolve: (results: FileResult[]) => void;
+  readonly resolve: (answer: FilesAnswer) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -219,7 +219,7 @@ export class CryptoPool {
       case 'files': {
         const pending = this.files.get(reply.job);
         this.files.delete(reply.job);
-        pending?.resolve(reply.results);
+        pending?.resolve(reply);
         return;
       }
       case 'pack':
@@ -315,22 +315,22 @@ export class CryptoPool {
   }
 
   /**
-   * Backs up files in one worker, in order: each is looked at (unchanged when its size and time
-   * equal `previous`), read, hashed and chunked, its new chunks stored in the worker's pack.
-   * Files of `deferAbove` bytes or more are answered `large`, unread. `weight`: the bytes the
-   * files are expected to carry, for spreading work over the workers. On cancellation the
-   * worker stops and this rejects with the signal's reason.
+   * Backs up a batch of files in one worker, in order: each is looked at (unchanged when its
+   * size and time equal its `previous`), read, hashed and chunked, its new chunks stored in the
+   * worker's pack; files of `deferAbove` bytes or more are answered LARGE, unread. `weight`: the
+   * bytes the files are expected to carry, for spreading work over the workers. On cancellation
+   * the worker stops and this rejects with the signal's reason.
    */
   ingestFiles(
-    files: FileRequest[],
-    options: { deferAbove?: number; weight: number; signal?: AbortSignal },
-  ): Promise<FileResult[]> {
+    request: FilesRequest,
+    options: { weight: number; signal?: AbortSignal },
+  ): Promise<FilesAnswer> {
     const { signal } = options;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     return this.loaded(options.weight, (slot) => {
       const job = this.nextJob++;
       let onAbort: (() => void) | undefined;
-      return new Promise<FileResult[]>((resolve, reject) => {
+      return new Promise<FilesAnswer>((resolve, reject) => {
         this.files.set(job, { resolve, reject });
         onAbort = () => {
           this.files.delete(job);
@@ -338,12 +338,7 @@ export class CryptoPool {
           reject(signal?.reason as Error);
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        slot.worker.postMessage({
-          op: 'files',
-          job,
-          files,
-          deferAbove: options.deferAbove,
-        } satisfies WorkerRequest);
+        slot.worker.postMessage({ op: 'files', job, ...request } satisfies WorkerRequest);
       }).finally(() => {
         if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       });

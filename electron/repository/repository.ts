@@ -277,6 +277,7 @@ export interface OpenArtifactOptions {
 
 export class Repository {
   private index: LoadedIndex | undefined;
+  private indexStale = false;
   private readonly pools = new Map<number, CryptoPool>();
 
   /** @internal use openRepository */
@@ -316,9 +317,15 @@ export class Repository {
     return describeNeededKey(epoch, refsByEpoch(this.keyFiles).get(epoch) ?? []);
   }
 
-  /** @internal the blob index (cached until a write or prune changes it). */
+  /**
+   * @internal the blob index, cached; `reload` reads the index files written since (or, after
+   * a prune removed some, all of them again).
+   */
   async loadIndex(reload = false): Promise<LoadedIndex> {
-    if (reload || this.index === undefined) this.index = await loadIndexes(this.storage, this.held);
+    if (reload || this.indexStale || this.index === undefined) {
+      this.index = await loadIndexes(this.storage, this.held, this.index);
+      this.indexStale = false;
+    }
     return this.index;
   }
 
@@ -453,7 +460,7 @@ export class Repository {
           startPool,
           onClose: async () => {
             closed = true;
-            this.index = undefined;
+            this.indexStale = true; // the backup may have added an index
             await pool?.close();
           },
         },

@@ -2,8 +2,7 @@
  * Packs and indexes (docs/repository-format.md sections 5 and 6): writing them atomically with
  * read-back, and loading the indexes into one lookup table.
  */
-import { z } from 'zod';
-import type { Storage } from '../storage/index.js';
+import type { ObjectInfo, Storage } from '../storage/index.js';
 import {
   ENVELOPE_INDEX,
   ENVELOPE_PACK_HEADER,
@@ -15,22 +14,7 @@ import {
 } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { FinishedPack } from './worker-protocol.js';
-
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const count = z.number().int().min(0);
-/** `[chunkId, offset, length, rawLength, compression]` */
-const BlobEntrySchema = z.tuple([
-  hex64,
-  count,
-  count,
-  count,
-  z.union([z.literal(0), z.literal(1)]),
-]);
-export type BlobEntry = z.infer<typeof BlobEntrySchema>;
-const PackHeaderSchema = z.array(BlobEntrySchema);
-const PackRecordSchema = z.object({ id: hex64, size: count, blobs: z.array(BlobEntrySchema) });
-export type PackRecord = z.infer<typeof PackRecordSchema>;
-const IndexBodySchema = z.object({ packs: z.array(PackRecordSchema) });
+import { everyOf, isBlobEntry, isPackRecord, type BlobEntry, type PackRecord } from './records.js';
 
 export interface BlobLocation {
   readonly pack: string;
@@ -95,12 +79,12 @@ export async function readPackHeader(
   if (epochKeys === undefined) {
     throw RepoErrors.create('REPO_WRONG_KEY', `${name} belongs to key epoch ${head.label.epoch}.`);
   }
-  const parsed = PackHeaderSchema.safeParse(openEnvelope(bytes, head, epochKeys.metadata, name));
-  if (!parsed.success) throw damaged(name, 'unreadable header');
-  for (const [, offset, length] of parsed.data) {
+  const entries = openEnvelope(bytes, head, epochKeys.metadata, name);
+  if (!everyOf(entries, isBlobEntry)) throw damaged(name, 'unreadable header');
+  for (const [, offset, length] of entries) {
     if (offset + length > headerOffset) throw damaged(name, 'a blob lies outside the pack');
   }
-  return parsed.data;
+  return entries;
 }
 
 /** Writes one index naming `packs` and reads it back. Returns its object name and size. */
@@ -133,46 +117,43 @@ export interface LoadedIndex {
   readonly damaged: readonly (readonly [string, string])[];
 }
 
-/** Loads every index. Indexes of epochs whose key is not held are listed but not decrypted. */
+/**
+ * Loads every index. Indexes of epochs whose key is not held are listed but not decrypted.
+ *
+ * With `previous` (an earlier load with the same keys), only index files written since are read,
+ * and `previous`'s tables are extended in place (they only ever gain blobs, so a reader holding
+ * them is not disturbed); when a file was removed or was unreadable, everything is read again.
+ * A backup re-reads the index under its lock, and this makes that one listing.
+ */
 export async function loadIndexes(
   storage: Storage,
   keys: ReadonlyMap<number, EpochKeys>,
+  previous?: LoadedIndex,
 ): Promise<LoadedIndex> {
-  const blobs = new Map<string, BlobLocation>();
-  const packs = new Map<string, { size: number; epoch: number; indexes: string[] }>();
-  const files: IndexFile[] = [];
+  const listed = await storage.list('index/');
+  const names = new Set(listed.map((object) => object.name));
+  const extend =
+    previous !== undefined &&
+    previous.damaged.length === 0 &&
+    previous.files.every(
+      (file) => names.has(file.name) && (file.packs !== undefined || !keys.has(file.epoch)),
+    );
+  const blobs = extend ? previous.blobs : new Map<string, BlobLocation>();
+  const packs = extend
+    ? previous.packs
+    : new Map<string, { size: number; epoch: number; indexes: string[] }>();
+  const files: IndexFile[] = extend ? [...previous.files] : [];
+  const known = new Set(files.map((file) => file.name));
   const broken: [string, string][] = [];
-  for (const object of await storage.list('index/')) {
+  for (const object of listed) {
+    if (known.has(object.name)) continue;
     try {
-      const bytes = await storage.get(object.name);
-      if (sha256Hex(bytes) !== packIdOf(object.name))
-        throw damaged(object.name, 'content does not match its name');
-      const head = readEnvelopeHead(bytes, object.name);
-      const epochKeys = keys.get(head.label.epoch);
-      if (epochKeys === undefined) {
-        files.push({
-          name: object.name,
-          epoch: head.label.epoch,
-          size: object.size,
-          packs: undefined,
-        });
-        continue;
-      }
-      const parsed = IndexBodySchema.safeParse(
-        openEnvelope(bytes, head, epochKeys.metadata, object.name),
-      );
-      if (!parsed.success) throw damaged(object.name, 'unreadable index');
-      files.push({
-        name: object.name,
-        epoch: head.label.epoch,
-        size: object.size,
-        packs: parsed.data.packs,
-      });
-      for (const pack of parsed.data.packs) {
-        const known = packs.get(pack.id);
-        if (known) known.indexes.push(object.name);
-        else
-          packs.set(pack.id, { size: pack.size, epoch: head.label.epoch, indexes: [object.name] });
+      const file = await readIndexFile(storage, keys, object);
+      files.push(file);
+      for (const pack of file.packs ?? []) {
+        const seen = packs.get(pack.id);
+        if (seen) seen.indexes.push(object.name);
+        else packs.set(pack.id, { size: pack.size, epoch: file.epoch, indexes: [object.name] });
         for (const [id, offset, length, rawLength, compression] of pack.blobs) {
           blobs.set(id, {
             pack: pack.id,
@@ -180,7 +161,7 @@ export async function loadIndexes(
             length,
             rawLength,
             compression,
-            epoch: head.label.epoch,
+            epoch: file.epoch,
           });
         }
       }
@@ -190,4 +171,25 @@ export async function loadIndexes(
     }
   }
   return { blobs, packs, files, damaged: broken };
+}
+
+/** Reads, checks and (when its epoch's key is held) decrypts one index file. */
+async function readIndexFile(
+  storage: Storage,
+  keys: ReadonlyMap<number, EpochKeys>,
+  object: ObjectInfo,
+): Promise<IndexFile> {
+  const bytes = await storage.get(object.name);
+  if (sha256Hex(bytes) !== packIdOf(object.name))
+    throw damaged(object.name, 'content does not match its name');
+  const head = readEnvelopeHead(bytes, object.name);
+  const epochKeys = keys.get(head.label.epoch);
+  const file = { name: object.name, epoch: head.label.epoch, size: object.size };
+  if (epochKeys === undefined) return { ...file, packs: undefined };
+  const body = openEnvelope(bytes, head, epochKeys.metadata, object.name) as {
+    packs?: unknown;
+  } | null;
+  const indexed = body?.packs;
+  if (!everyOf(indexed, isPackRecord)) throw damaged(object.name, 'unreadable index');
+  return { ...file, packs: indexed };
 }

@@ -22,13 +22,15 @@ import {
   sealChunkInto,
   sealEnvelope,
 } from './crypto.js';
-import type { BlobEntry } from './store.js';
-import type {
-  ChunkRef,
-  FileRequest,
-  FileResult,
-  WorkerReply,
-  WorkerRequest,
+import type { BlobEntry, ChunkRef } from './records.js';
+import {
+  FILE_FAILED,
+  FILE_LARGE,
+  FILE_STORED,
+  FILE_UNCHANGED,
+  type FilesAnswer,
+  type WorkerReply,
+  type WorkerRequest,
 } from './worker-protocol.js';
 
 /** One read: large enough that a read's fixed cost vanishes, small enough to keep steps short. */
@@ -141,9 +143,12 @@ interface OpenFile extends Artifact {
 interface FilesJob {
   readonly kind: 'files';
   readonly job: number;
-  readonly files: FileRequest[];
+  readonly paths: string[];
+  readonly previous: Float64Array;
   readonly deferAbove: number | undefined;
-  readonly results: FileResult[];
+  readonly answer: FilesAnswer;
+  /** Files answered so far (the next one is `paths[done]`). */
+  done: number;
   current: OpenFile | undefined;
 }
 
@@ -185,16 +190,25 @@ export class Ingest {
   /** Handles a backup request; false if `request` is not one. */
   handle(request: WorkerRequest): boolean {
     switch (request.op) {
-      case 'files':
+      case 'files': {
+        const paths = request.paths.split('\0');
         this.work.push({
           kind: 'files',
           job: request.job,
-          files: request.files,
+          paths,
+          previous: request.previous,
           deferAbove: request.deferAbove,
-          results: [],
+          answer: {
+            outcomes: new Uint8Array(paths.length),
+            stats: new Float64Array(paths.length * 2),
+            stored: [],
+            failed: [],
+          },
+          done: 0,
           current: undefined,
         });
         break;
+      }
       case 'cancel':
         this.cancel(request.job);
         break;
@@ -259,7 +273,7 @@ export class Ingest {
     const files = this.work.find((w): w is FilesJob => w.kind === 'files' && w.job === job);
     if (files === undefined) return;
     this.remove(files);
-    this.reply({ kind: 'files', job, results: files.results });
+    this.answer(files);
   }
 
   private schedule(): void {
@@ -323,12 +337,11 @@ export class Ingest {
   private stepFiles(job: FilesJob): void {
     const file = job.current;
     if (file === undefined) {
-      const next = job.files[job.results.length];
-      if (next === undefined) {
+      if (job.done === job.paths.length) {
         this.remove(job);
         this.reportProgress();
-        this.reply({ kind: 'files', job: job.job, results: job.results });
-      } else this.openFile(job, next);
+        this.answer(job);
+      } else this.openFile(job);
       return;
     }
     try {
@@ -347,22 +360,39 @@ export class Ingest {
     }
   }
 
+  private answer(job: FilesJob): void {
+    const { outcomes, stats } = job.answer;
+    this.reply({ kind: 'files', job: job.job, ...job.answer }, [
+      outcomes.buffer as ArrayBuffer,
+      stats.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** Records the outcome of the job's next file. */
+  private settle(job: FilesJob, outcome: number, size: number, modified: number): void {
+    job.answer.outcomes[job.done] = outcome;
+    job.answer.stats[job.done * 2] = size;
+    job.answer.stats[job.done * 2 + 1] = modified;
+    job.done++;
+  }
+
   /** Looks at the next file: unchanged, large (deferred) or unreadable are answered at once. */
-  private openFile(job: FilesJob, request: FileRequest): void {
+  private openFile(job: FilesJob): void {
+    const path = job.paths[job.done] as string;
     try {
-      const info = lstatSync(request.path);
+      const info = lstatSync(path);
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
       const [size, modified] = [info.size, info.mtimeMs];
-      const previous = request.previous;
-      if (previous !== undefined && previous[0] === size && previous[1] === modified) {
-        job.results.push({ kind: 'unchanged', size, modified });
+      const at = job.done * 2;
+      if (job.previous[at] === size && job.previous[at + 1] === modified) {
+        this.settle(job, FILE_UNCHANGED, size, modified);
         return;
       }
       if (job.deferAbove !== undefined && size >= job.deferAbove) {
-        job.results.push({ kind: 'large', size, modified });
+        this.settle(job, FILE_LARGE, size, modified);
         return;
       }
-      const fd = openSync(request.path, 'r');
+      const fd = openSync(path, 'r');
       const chunker = this.takeChunker();
       job.current = { fd, chunker, expected: size, modified, ...newArtifact() };
     } catch (error) {
@@ -375,22 +405,19 @@ export class Ingest {
     this.closeFile(job);
     if (file.size !== file.expected) {
       const error = `it changed while being read (${file.expected} bytes listed, ${file.size} read)`;
-      job.results.push({ kind: 'failed', error, code: 'CHANGED' });
+      job.answer.failed.push({ error, code: 'CHANGED' });
+      this.settle(job, FILE_FAILED, NaN, NaN);
       return;
     }
-    job.results.push({
-      kind: 'stored',
-      size: file.size,
-      modified: file.modified,
-      sha256: file.sha.digest('hex'),
-      chunks: file.chunks,
-    });
+    job.answer.stored.push({ sha256: file.sha.digest('hex'), chunks: file.chunks });
+    this.settle(job, FILE_STORED, file.size, file.modified);
   }
 
   private failFile(job: FilesJob, error: unknown): void {
     this.closeFile(job);
     const code = (error as NodeJS.ErrnoException).code;
-    job.results.push({ kind: 'failed', error: messageOf(error), code });
+    job.answer.failed.push({ error: messageOf(error), code });
+    this.settle(job, FILE_FAILED, NaN, NaN);
   }
 
   /** Closes the job's open file, if any, and returns its chunker. */

@@ -3,7 +3,7 @@
  * so both sides agree. Types only.
  */
 import type { ChunkerParams } from './chunker.js';
-import type { BlobEntry } from './store.js';
+import type { BlobEntry, ChunkRef } from './records.js';
 
 export interface WorkerSetup {
   readonly epoch: number;
@@ -17,29 +17,35 @@ export interface WorkerSetup {
   readonly table: SharedArrayBuffer | undefined;
 }
 
-/** `[chunkId, plaintext length]`, as manifests and artifact lists record them. */
-export type ChunkRef = [string, number];
-
-/** One file of a `files` request. */
-export interface FileRequest {
-  readonly path: string;
-  /** Size and modification time recorded by the last backup: equal now means unchanged. */
-  readonly previous: readonly [number, number] | undefined;
+/**
+ * A batch of files to back up, in a form that crosses threads cheaply (a 62,000-file folder is
+ * a thousand batches): paths joined by NUL, which no path contains, and per file the size and
+ * modification time the last backup recorded (NaN when there is none): equal now means unchanged.
+ */
+export interface FilesRequest {
+  readonly paths: string;
+  readonly previous: Float64Array;
+  /** Files of this many bytes or more are answered LARGE, unread. */
+  readonly deferAbove: number | undefined;
 }
 
-/** What became of one file of a `files` request. */
-export type FileResult =
-  | { readonly kind: 'unchanged'; readonly size: number; readonly modified: number }
-  /** Not read: at least `deferAbove` bytes; the main thread sends it again on its own. */
-  | { readonly kind: 'large'; readonly size: number; readonly modified: number }
-  | {
-      readonly kind: 'stored';
-      readonly size: number;
-      readonly modified: number;
-      readonly sha256: string;
-      readonly chunks: ChunkRef[];
-    }
-  | { readonly kind: 'failed'; readonly error: string; readonly code: string | undefined };
+/** What became of each file of a batch (`FilesAnswer.outcomes`). */
+export const FILE_UNCHANGED = 0;
+/** Not read: at least `deferAbove` bytes; the main thread sends it again on its own. */
+export const FILE_LARGE = 1;
+export const FILE_STORED = 2;
+export const FILE_FAILED = 3;
+
+/** The answer to a batch, file by file in its order. */
+export interface FilesAnswer {
+  readonly outcomes: Uint8Array;
+  /** Size and modification time per file, as looked at (NaN for a failed one). */
+  readonly stats: Float64Array;
+  /** The files read, in order: their SHA-256 and chunks. */
+  readonly stored: { readonly sha256: string; readonly chunks: ChunkRef[] }[];
+  /** The files that failed, in order: why. */
+  readonly failed: { readonly error: string; readonly code: string | undefined }[];
+}
 
 /** A finished pack, handed to the main thread to write; `bytes` comes back by `recycle`. */
 export interface FinishedPack {
@@ -84,8 +90,7 @@ export interface RestoreTarget {
 }
 
 export type WorkerRequest =
-  /** Backs up files; files of `deferAbove` bytes or more are answered `large`, unread. */
-  | { op: 'files'; job: number; files: FileRequest[]; deferAbove: number | undefined }
+  | ({ op: 'files'; job: number } & FilesRequest)
   /** Gives up a `files` job: the worker stops it and answers it failed. */
   | { op: 'cancel'; job: number }
   /** An artifact whose bytes the main thread sends as pieces. */
@@ -119,7 +124,7 @@ export type WorkerRequest =
     };
 
 export type WorkerReply =
-  | { kind: 'files'; job: number; results: FileResult[] }
+  | ({ kind: 'files'; job: number } & FilesAnswer)
   /** Bytes of a job or session read so far, sent now and then for progress. */
   | { kind: 'progress'; bytes: number }
   | { kind: 'consumed'; session: number }

@@ -26,7 +26,8 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { SourceError, type CryptoPool, type PoolOptions } from './pool.js';
-import { writeFinishedPack, writeIndex, type BlobLocation, type PackRecord } from './store.js';
+import type { PackRecord } from './records.js';
+import { writeFinishedPack, writeIndex, type BlobLocation } from './store.js';
 import type {
   AddArtifactOptions,
   ArtifactRecord,
@@ -39,7 +40,14 @@ import type {
   ProgressEvent,
   StartBackupOptions,
 } from './types.js';
-import type { FileRequest, FileResult, FinishedPack } from './worker-protocol.js';
+import {
+  FILE_FAILED,
+  FILE_STORED,
+  FILE_UNCHANGED,
+  type FilesAnswer,
+  type FilesRequest,
+  type FinishedPack,
+} from './worker-protocol.js';
 
 interface ComponentState {
   status: ComponentStatus | undefined;
@@ -57,7 +65,7 @@ export interface WriterContext {
   /** Blobs already stored (any epoch; only this epoch's are reused). */
   readonly known: ReadonlyMap<string, BlobLocation>;
   readonly lock: RepositoryLock;
-  /** Starts the crypto workers (on first use: a writer that is never fed starts none). */
+  /** Starts the crypto workers (once, when the writer is created). */
   readonly startPool: (options: PoolOptions) => CryptoPool;
   /** Called once the writer is finished, whatever the outcome (closes the pool). */
   readonly onClose: () => Promise<void>;
@@ -77,13 +85,10 @@ const PACK_WRITES = 2;
 
 /** Names are 1..1024 characters without control characters (they end up in paths and terminals). */
 function validName(name: string): boolean {
-  if (name.length === 0 || name.length > 1024) return false;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return false;
-  }
-  return true;
+  return name.length > 0 && name.length <= 1024 && !CONTROL_CHARACTER.test(name);
 }
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const PROGRESS_EVERY_MS = 250;
 export class Writer implements BackupWriter {
   readonly id = randomUUID();
@@ -114,6 +119,7 @@ export class Writer implements BackupWriter {
     setMaxListeners(0, this.cancel.signal);
     if (options.signal?.aborted === true) this.onCallerAbort();
     else options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.pool(); // the workers load their code while the caller prepares the first artifact
   }
 
   private component(name: string): ComponentState {
@@ -138,13 +144,13 @@ export class Writer implements BackupWriter {
     }
   }
 
-  /** The crypto workers and the chunk table they share, started on first use. */
+  /** The crypto workers and the chunk table they share. */
   private pool(): CryptoPool {
     if (this.workers !== undefined) return this.workers.pool;
     const { epoch } = this.ctx.keys;
     const stored = [...this.ctx.known].filter(([, location]) => location.epoch === epoch);
     const table = ChunkTable.create(stored.length + NEW_CHUNKS_EXPECTED);
-    for (const [id] of stored) table.claim(Buffer.from(id, 'hex'));
+    for (const [id] of stored) table.claim(idBytes(id));
     const pool = this.ctx.startPool({
       table,
       packSize: this.ctx.config.packSize,
@@ -238,13 +244,15 @@ export class Writer implements BackupWriter {
     options: AddArtifactOptions = {},
   ): Promise<ArtifactRecord> {
     return this.add(component, name, options, async (signal) => {
-      const [result] = await this.pool().ingestFiles([{ path, previous: undefined }], {
+      const answer = await this.pool().ingestFiles(filesRequest([{ path }], false), {
         weight: options.expectedSize ?? SMALL_FILE_WEIGHT,
         signal,
       });
-      if (result?.kind === 'stored') return recordOf(name, result);
-      const why = result?.kind === 'failed' ? result.error : 'the worker gave no answer';
-      throw new SourceFailure(new Error(why));
+      const stored = answer.stored[0];
+      if (answer.outcomes[0] === FILE_STORED && stored !== undefined) {
+        return { name, size: answer.stats[0] as number, ...stored, modified: answer.stats[1] };
+      }
+      throw new SourceFailure(new Error(answer.failed[0]?.error ?? 'the worker gave no answer'));
     });
   }
 
@@ -311,36 +319,23 @@ export class Writer implements BackupWriter {
         this.failComponent(state, `${file.name}: ${(error as Error).message}`);
       }
     }
+    if (accepted.length === 0) return;
     const signal = this.cancel.signal;
     try {
-      const requests: FileRequest[] = accepted.map((file) => ({
-        path: file.path,
-        previous:
-          file.previous?.modified === undefined
-            ? undefined
-            : [file.previous.size, file.previous.modified],
-      }));
-      const results = await this.pool().ingestFiles(requests, {
-        deferAbove: LARGE_FILE_BYTES,
-        weight: requests.length * SMALL_FILE_WEIGHT,
+      const answer = await this.pool().ingestFiles(filesRequest(accepted, true, LARGE_FILE_BYTES), {
+        weight: accepted.length * SMALL_FILE_WEIGHT,
         signal,
       });
-      const again: { file: FileToAdd; size: number }[] = [];
-      accepted.forEach((file, i) => {
-        const result = results[i];
-        if (result === undefined) throw new Error('a worker answered fewer files than it was sent');
-        if (result.kind === 'large') again.push({ file, size: result.size });
-        else if (result.kind !== 'unchanged') this.settleFile(component, state, file.name, result);
-        else if (file.previous === undefined || !this.reuse(component, state, file.previous))
-          again.push({ file, size: result.size });
-      });
-      // Read on their own, each by the least loaded worker; unchanged ones whose chunks are not
-      // all stored in this epoch are read in full.
+      const again = this.settleFiles(component, state, accepted, answer);
+      // Read on their own, each by the least loaded worker: large files, and unchanged ones
+      // whose chunks are not all stored in this epoch.
       await Promise.all(
         again.map(async ({ file, size }) => {
-          const request: FileRequest = { path: file.path, previous: undefined };
-          const [result] = await this.pool().ingestFiles([request], { weight: size, signal });
-          if (result !== undefined) this.settleFile(component, state, file.name, result);
+          const one = await this.pool().ingestFiles(filesRequest([file], false), {
+            weight: size,
+            signal,
+          });
+          this.settleFiles(component, state, [file], one);
         }),
       );
     } catch (error) {
@@ -348,18 +343,40 @@ export class Writer implements BackupWriter {
     }
   }
 
-  /** Records a file the workers read, or fails its component with the reason. */
-  private settleFile(
+  /**
+   * Records the files a worker read or found unchanged, fails the component for those it could
+   * not read; returns the files still to be read on their own (with their size).
+   */
+  private settleFiles(
     component: string,
     state: ComponentState,
-    name: string,
-    result: FileResult,
-  ): void {
-    if (result.kind === 'stored') this.record(component, state, recordOf(name, result));
-    else if (result.kind === 'failed') {
-      state.names.delete(name);
-      this.failComponent(state, `${name}: reading it failed (${result.error})`);
-    }
+    files: readonly FileToAdd[],
+    answer: FilesAnswer,
+  ): { file: FileToAdd; size: number }[] {
+    const again: { file: FileToAdd; size: number }[] = [];
+    let stored = 0;
+    let failed = 0;
+    files.forEach((file, i) => {
+      const size = answer.stats[i * 2] as number;
+      const outcome = answer.outcomes[i];
+      if (outcome === FILE_STORED) {
+        const read = answer.stored[stored++];
+        if (read === undefined) throw new Error('a worker answered a file without its chunks');
+        const modified = answer.stats[i * 2 + 1] as number;
+        this.record(component, state, { name: file.name, size, ...read, modified });
+      } else if (outcome === FILE_FAILED) {
+        state.names.delete(file.name);
+        const why = answer.failed[failed++]?.error ?? 'no reason given';
+        this.failComponent(state, `${file.name}: reading it failed (${why})`);
+      } else if (
+        outcome !== FILE_UNCHANGED ||
+        file.previous === undefined ||
+        !this.reuse(component, state, file.previous)
+      ) {
+        again.push({ file, size });
+      }
+    });
+    return again;
   }
 
   reuseArtifact(component: string, record: ArtifactRecord): boolean {
@@ -383,7 +400,7 @@ export class Writer implements BackupWriter {
 
   private isStored(id: string): boolean {
     if (this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch) return true;
-    return this.workers?.table.has(Buffer.from(id, 'hex')) ?? false;
+    return this.workers?.table.has(idBytes(id)) ?? false;
   }
 
   private failComponent(state: ComponentState, reason: string): void {
@@ -537,10 +554,31 @@ export class Writer implements BackupWriter {
   }
 }
 
-/** The record of a file a worker read. */
-function recordOf(name: string, result: Extract<FileResult, { kind: 'stored' }>): ArtifactRecord {
-  const { size, sha256, chunks, modified } = result;
-  return { name, size, sha256, chunks, modified };
+/** A chunk id's 32 bytes, in a scratch buffer valid until the next call. */
+const idScratch = Buffer.alloc(32);
+function idBytes(hex: string): Buffer {
+  idScratch.write(hex, 'hex');
+  return idScratch;
+}
+
+/**
+ * A batch request for files (worker-protocol.ts): paths joined by NUL and, when `withPrevious`,
+ * each file's last recorded size and time (else NaN: every file is read).
+ */
+function filesRequest(
+  files: readonly Pick<FileToAdd, 'path' | 'previous'>[],
+  withPrevious: boolean,
+  deferAbove?: number,
+): FilesRequest {
+  const previous = new Float64Array(files.length * 2).fill(NaN);
+  if (withPrevious) {
+    files.forEach((file, i) => {
+      if (file.previous?.modified === undefined) return;
+      previous[i * 2] = file.previous.size;
+      previous[i * 2 + 1] = file.previous.modified;
+    });
+  }
+  return { paths: files.map((file) => file.path).join('\0'), previous, deferAbove };
 }
 
 async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -12,7 +12,13 @@ import {
   type Ingested,
   type PoolOptions,
 } from '../../electron/repository/pool.js';
-import type { FinishedPack } from '../../electron/repository/worker-protocol.js';
+import {
+  FILE_FAILED,
+  FILE_LARGE,
+  FILE_STORED,
+  FILE_UNCHANGED,
+  type FinishedPack,
+} from '../../electron/repository/worker-protocol.js';
 import { noise, sha256 } from './helpers.js';
 
 const keys = deriveEpochKeys(randomBytes(32), randomBytes(16), 1);
@@ -140,29 +146,37 @@ describe('crypto pool files', () => {
     await utimes(join(dir, 'same'), when, when);
     await writeFile(join(dir, 'large'), noise(2_000_000, 'large'));
     await mkdir(join(dir, 'folder'));
-    const results = await pool.ingestFiles(
-      [
-        { path: join(dir, 'small'), previous: undefined },
-        { path: join(dir, 'same'), previous: [9, when.getTime()] },
-        { path: join(dir, 'large'), previous: undefined },
-        { path: join(dir, 'missing'), previous: undefined },
-        { path: join(dir, 'folder'), previous: undefined },
-      ],
-      { deferAbove: 1024 * 1024, weight: 1 },
+    const names = ['small', 'same', 'large', 'missing', 'folder'];
+    const previous = new Float64Array(10).fill(NaN);
+    previous.set([9, when.getTime()], 2);
+    const answer = await pool.ingestFiles(
+      {
+        paths: names.map((name) => join(dir!, name)).join('\0'),
+        previous,
+        deferAbove: 1024 * 1024,
+      },
+      { weight: 1 },
     );
-    expect(results.map((r) => r.kind)).toEqual([
-      'stored',
-      'unchanged',
-      'large',
-      'failed',
-      'failed',
+    expect([...answer.outcomes]).toEqual([
+      FILE_STORED,
+      FILE_UNCHANGED,
+      FILE_LARGE,
+      FILE_FAILED,
+      FILE_FAILED,
     ]);
-    expect(results[3]).toMatchObject({ code: 'ENOENT' });
-    const stored = results[0];
-    if (stored?.kind !== 'stored') throw new Error('not stored');
+    expect(answer.failed.map((f) => f.code)).toEqual(['ENOENT', 'EISDIR']);
+    expect([...answer.stats.subarray(0, 6)]).toEqual([
+      small.length,
+      expect.any(Number),
+      9,
+      when.getTime(),
+      2_000_000,
+      expect.any(Number),
+    ]);
+    const [stored] = answer.stored;
+    if (stored === undefined) throw new Error('not stored');
     expect(stored.sha256).toBe(sha256(small));
     await pool.flush();
-    expect(readBack(packs, stored).equals(small)).toBe(true);
-    expect(results[2]).toMatchObject({ kind: 'large', size: 2_000_000 });
+    expect(readBack(packs, { size: small.length, ...stored }).equals(small)).toBe(true);
   });
 });
