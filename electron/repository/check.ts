@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
+import { BufferPool } from './buffers.js';
 import { eachOf, runLanes } from './lanes.js';
 import {
   manifestObjectName,
@@ -12,6 +13,7 @@ import {
   readManifestLabel,
   type StoredManifest,
 } from './manifest.js';
+import { PackReaders } from './pack-readers.js';
 import type { Repository } from './repository.js';
 import {
   packIdOf,
@@ -145,20 +147,33 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
   const toRead = selectPacks(referenced, scope.readData);
   let blobsRead = 0;
   const blobsByPack = groupByPack(index);
+  const reading: PackReading = {
+    repo,
+    index,
+    usage,
+    damage,
+    readers: new PackReaders(storage),
+    // A pack is cut at packSize, before a blob that would overflow it (older writers: after).
+    buffers: new BufferPool(PACKS_IN_FLIGHT, repo.config.packSize + repo.config.chunker.max + 4096),
+  };
   // Packs are read one per worker at a time: each is verified whole in a worker.
   let done = 0;
-  await runLanes(eachOf(toRead.packs), PACKS_IN_FLIGHT, async (packId) => {
-    scope.signal?.throwIfAborted();
-    const blobs = blobsByPack.get(packId) ?? [];
-    const size = packs.get(packId) ?? 0;
-    blobsRead += await readPack(repo, index, packId, size, blobs, usage, damage);
-    scope.onProgress?.({
-      phase: 'check',
-      bytesDone: ++done,
-      bytesTotal: toRead.packs.length,
-      rate: 0,
+  try {
+    await runLanes(eachOf(toRead.packs), PACKS_IN_FLIGHT, async (packId) => {
+      scope.signal?.throwIfAborted();
+      const blobs = blobsByPack.get(packId) ?? [];
+      const size = packs.get(packId) ?? 0;
+      blobsRead += await readPack(reading, packId, size, blobs);
+      scope.onProgress?.({
+        phase: 'check',
+        bytesDone: ++done,
+        bytesTotal: toRead.packs.length,
+        rate: 0,
+      });
     });
-  });
+  } finally {
+    await reading.readers.close();
+  }
   const list = damage.list();
   const damagedBackups = [...new Set(list.flatMap((d) => d.backups))].sort();
   return {
@@ -281,15 +296,22 @@ function groupByPack(index: LoadedIndex): Map<string, Located[]> {
   return groups;
 }
 
+/** What reading packs in a check shares. */
+interface PackReading {
+  readonly repo: Repository;
+  readonly index: LoadedIndex;
+  readonly usage: Usage;
+  readonly damage: DamageLog;
+  readonly readers: PackReaders;
+  readonly buffers: BufferPool;
+}
+
 /** Reads a whole pack: its name is its SHA-256, its header matches, every blob verifies. */
 async function readPack(
-  repo: Repository,
-  index: LoadedIndex,
+  { repo, index, usage, damage, readers, buffers }: PackReading,
   packId: string,
   size: number,
   blobs: readonly Located[],
-  usage: Usage,
-  damage: DamageLog,
 ): Promise<number> {
   const name = packObjectName(packId);
   const info = index.packs.get(packId);
@@ -301,9 +323,13 @@ async function readPack(
     const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
     damage.note(name, 'corrupt', error.message, usersOfAll);
   }
-  // The whole pack goes to a worker: its SHA-256 and every blob are checked there.
-  const { sha256, refused } = await repo.poolFor(info.epoch).verifyPack(
-    await repo.storage.get(name),
+  // The whole pack goes to a worker: its SHA-256 and every blob are checked there. It is read
+  // into a buffer the worker hands back, so a check of any size allocates PACKS_IN_FLIGHT.
+  const buffer = buffers.take(size);
+  const pack = await readers.read(name, 0, size, buffer);
+  const { sha256, refused, bytes } = await repo.poolFor(info.epoch).verifyPack(
+    pack.buffer === buffer.buffer ? buffer : pack,
+    pack.length,
     blobs.map(([id, { offset, length, compression, rawLength }]) => ({
       id,
       offset,
@@ -312,6 +338,7 @@ async function readPack(
       rawLength,
     })),
   );
+  buffers.give(bytes);
   if (sha256 !== packId) {
     damage.note(name, 'corrupt', 'The pack content does not match its name.', []);
   }

@@ -13,20 +13,15 @@ import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from '.
 
 /** Files sent to a worker at once: their time is opens and reads, so a batch saves round trips. */
 const FILES_PER_BATCH = 64;
+/** Files the walk may have found ahead of the batches (a few batches' worth per lane). */
+const QUEUED_FILES = 4096;
 /** Batches in flight: two per worker, so each has the next one queued when it ends one. */
 const BATCHES_IN_FLIGHT = 2 * Math.max(1, availableParallelism());
-const SMALL_FILE_BYTES = 1024 * 1024;
 /**
- * Large files restored at once; each has a few chunks read ahead and up to two 1 MiB batches on
- * their way to its worker, so this bounds restore memory.
+ * Files of several chunks restored at once; each has a few chunks read ahead and up to two 1 MiB
+ * batches on their way to its worker, so this bounds restore memory.
  */
 const RESTORES_IN_FLIGHT = 4;
-/**
- * Small files (under SMALL_FILE_BYTES, sent to their worker in one batch) restored at once: their
- * time is round trips (pack reads, file creation), so more of them overlap; memory stays under
- * 16 x 1 MiB.
- */
-const SMALL_RESTORES_IN_FLIGHT = 16;
 
 export interface DirectoryBackupOptions {
   /** Component name (default `files`). */
@@ -60,17 +55,26 @@ async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry
   }
 }
 
-/** Files found and not yet taken: the walk adds, lanes take batches, never waiting on each other. */
+/**
+ * Files found and not yet taken: the walk adds, lanes take batches. The walk is faster than the
+ * workers, so it waits while QUEUED_FILES are queued: a tree of any size is held a few thousand
+ * files at a time, not whole.
+ */
 class FileQueue {
   private readonly files: FileEntry[] = [];
   /** Index of the next file to take (slicing off the front each time is linear in the length). */
   private head = 0;
   private waiting: (() => void)[] = [];
+  private room: (() => void) | undefined;
   private ended = false;
 
-  add(file: FileEntry): void {
+  /** Queues a file; resolves once there is room for the next. */
+  async add(file: FileEntry): Promise<void> {
     this.files.push(file);
     this.waiting.shift()?.();
+    while (this.files.length - this.head >= QUEUED_FILES && !this.ended) {
+      await new Promise<void>((resolve) => (this.room = resolve));
+    }
   }
 
   /** No more files: every lane waiting is woken, and gets what is left, then undefined. */
@@ -78,6 +82,7 @@ class FileQueue {
     this.ended = true;
     for (const wake of this.waiting) wake();
     this.waiting = [];
+    this.room?.();
   }
 
   /** Up to `count` files, waiting for at least one; undefined once all are taken. */
@@ -89,10 +94,12 @@ class FileQueue {
     const batch = this.files.slice(this.head, this.head + count);
     this.head += batch.length;
     // Taken entries are released in blocks, so the array neither grows forever nor is shifted.
-    if (this.head >= 4096) {
+    if (this.head >= QUEUED_FILES) {
       this.files.splice(0, this.head);
       this.head = 0;
     }
+    this.room?.();
+    this.room = undefined;
     return batch;
   }
 }
@@ -149,7 +156,7 @@ export async function backupDirectory(
         for await (const file of walkFiles(root)) {
           if (stop.stopped) return;
           count++;
-          queue.add(file);
+          await queue.add(file);
         }
       } catch (error) {
         stop.stopped = true;
@@ -169,7 +176,10 @@ export async function backupDirectory(
     // All settle first, so no file is still being added when the writer is aborted.
     const outcomes = await Promise.allSettled([
       walk(),
-      runLanes(() => queue.take(FILES_PER_BATCH), BATCHES_IN_FLIGHT, backupBatch, stop),
+      // Lanes that stopped early (a failure) end the queue too, so the walk never waits on them.
+      runLanes(() => queue.take(FILES_PER_BATCH), BATCHES_IN_FLIGHT, backupBatch, stop).finally(
+        () => queue.end(),
+      ),
     ]);
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -267,7 +277,7 @@ async function restoreWith(
     }
     return { path, temp: `${path}.lifeboat-partial` };
   };
-  const progress = (component: string, artifact: string, bytes: number) => {
+  const progress = (bytes: number, component?: string, artifact?: string) => {
     done += bytes;
     options.onProgress?.({
       phase: 'restore',
@@ -279,15 +289,31 @@ async function restoreWith(
     });
   };
   const signal = options.signal ? { signal: options.signal } : {};
-  /** Opened, verified, written, checked and renamed by a crypto worker (BackupReader.restoreFile). */
-  const restoreOne = async (job: Job) => {
-    const target = await prepare(job);
-    const onBytes = (bytes: number) => progress(job.component.name, job.artifact.name, bytes);
-    await reader.restoreFile(job.component.name, job.artifact.name, target, { ...signal, onBytes });
-  };
-  const small = jobs.filter((job) => job.artifact.size < SMALL_FILE_BYTES);
-  const large = jobs.filter((job) => job.artifact.size >= SMALL_FILE_BYTES);
-  await runLanes(eachOf(small), SMALL_RESTORES_IN_FLIGHT, restoreOne);
-  await runLanes(eachOf(large), RESTORES_IN_FLIGHT, restoreOne);
+  const targets = [];
+  for (const job of jobs) targets.push({ job, ...(await prepare(job)) });
+  // Files of one chunk (most small files) are restored pack by pack, many per read; the others
+  // each by a worker, written under a temporary name, checked, then renamed.
+  const small = targets.filter(({ job }) => job.artifact.chunks.length <= 1);
+  const large = targets.filter(({ job }) => job.artifact.chunks.length > 1);
+  await reader.restoreSmallFiles(
+    small.map(({ job, path }) => ({
+      component: job.component.name,
+      name: job.artifact.name,
+      path,
+    })),
+    { ...signal, onBytes: (bytes) => progress(bytes) },
+  );
+  await runLanes(eachOf(large), RESTORES_IN_FLIGHT, async ({ job, path, temp }) => {
+    const onBytes = (bytes: number) => progress(bytes, job.component.name, job.artifact.name);
+    await reader.restoreFile(
+      job.component.name,
+      job.artifact.name,
+      { path, temp },
+      {
+        ...signal,
+        onBytes,
+      },
+    );
+  });
   return manifest;
 }

@@ -15,8 +15,11 @@ export class PackReaders {
 
   constructor(private readonly storage: Storage) {}
 
-  /** `length` bytes at `offset` of `object`, through a kept-open reader when the storage has them. */
-  async read(object: string, offset: number, length: number): Promise<Buffer> {
+  /**
+   * `length` bytes at `offset` of `object`, through a kept-open reader when the storage has them
+   * (then into `into`, when given, as `ObjectReader.read` does).
+   */
+  async read(object: string, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     if (this.closed || this.storage.openReader === undefined)
       return this.storage.get(object, { offset, length });
     let reader = this.open.get(object);
@@ -29,7 +32,7 @@ export class PackReaders {
       this.open.delete(object);
       this.open.set(object, reader);
     }
-    return (await reader).read(offset, length);
+    return (await reader).read(offset, length, into);
   }
 
   private evictOldest(): void {

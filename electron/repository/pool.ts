@@ -18,7 +18,9 @@ import type {
   PackBlob,
   RefusedBlob,
   RestoreBlob,
+  RestoreFailure,
   RestoreTarget,
+  SmallFileTarget,
   WorkerReply,
   WorkerRequest,
   WorkerSetup,
@@ -570,18 +572,49 @@ export class CryptoPool {
    * Verifies a whole pack in a worker (its bytes are handed over): its SHA-256, and which of
    * `blobs` are refused (authentication, decompression, or content not matching the id).
    */
-  async verifyPack(
-    pack: Buffer,
-    blobs: PackBlob[],
-  ): Promise<{ sha256: string; refused: RefusedBlob[] }> {
+  /**
+   * Restores files of at most one chunk in a worker, from a range of a pack in
+   * `bytes[0, length)` (`bytes`, handed over whole, comes back for reuse): each blob is opened
+   * and checked, and its file written straight to its final name. Stops at the first failure,
+   * which it returns; the files before it are written.
+   */
+  async restoreSmall(
+    bytes: Buffer,
+    length: number,
+    files: SmallFileTarget[],
+  ): Promise<{ bytes: Buffer; failure: RestoreFailure | undefined }> {
     const job = this.nextJob++;
-    const bytes = transferable(pack);
-    const reply = await this.job(this.leastBusy(), { op: 'verifyPack', job, pack: bytes, blobs }, [
-      bytes,
-    ]);
+    const whole = transferable(bytes);
+    const reply = await this.job(
+      this.leastBusy(),
+      { op: 'restoreSmall', job, bytes: whole, length, files },
+      [whole],
+    );
+    if (!reply.ok || !('failure' in reply))
+      throw new Error(`restoring files failed: ${reply.ok ? 'bad reply' : reply.error}`);
+    return { bytes: Buffer.from(reply.bytes), failure: reply.failure };
+  }
+
+  /**
+   * Verifies a pack in a worker: its SHA-256, and which of `blobs` are refused (authentication,
+   * decompression, or content not matching the id). The pack is `bytes[0, length)`; `bytes`
+   * (a whole buffer, handed over without a copy) comes back with the answer, for reuse.
+   */
+  async verifyPack(
+    bytes: Buffer,
+    length: number,
+    blobs: PackBlob[],
+  ): Promise<{ sha256: string; refused: RefusedBlob[]; bytes: Buffer }> {
+    const job = this.nextJob++;
+    const whole = transferable(bytes);
+    const reply = await this.job(
+      this.leastBusy(),
+      { op: 'verifyPack', job, bytes: whole, length, blobs },
+      [whole],
+    );
     if (!reply.ok || !('refused' in reply))
       throw new Error(`verifying a pack failed: ${reply.ok ? 'bad reply' : reply.error}`);
-    return { sha256: reply.sha256, refused: reply.refused };
+    return { sha256: reply.sha256, refused: reply.refused, bytes: Buffer.from(reply.bytes) };
   }
 
   async close(): Promise<void> {

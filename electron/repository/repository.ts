@@ -35,6 +35,7 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
+import { restoreSmallFiles } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
@@ -787,6 +788,30 @@ export class BackupReader {
       }
       throw Object.assign(new Error(error.message), { code: error.code }); // as fs reports it
     }
+  }
+
+  /**
+   * Restores many artifacts of at most one chunk each into files (`small-restore.ts`): read pack
+   * by pack, verified, and written straight to their paths, which must not exist. Failures as
+   * for `restoreFile`.
+   */
+  async restoreSmallFiles(
+    files: readonly { readonly component: string; readonly name: string; readonly path: string }[],
+    options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
+  ): Promise<void> {
+    const small = files.map(({ component, name, path }) => {
+      const artifact = this.artifact(component, name);
+      if (artifact.chunks.length > 1)
+        throw new RangeError(`${component}/${name} has more than one chunk`);
+      return { artifact, path, label: `${component}/${name}` };
+    });
+    await restoreSmallFiles(small, {
+      index: this.index,
+      pool: this.pool,
+      readers: this.packs,
+      signal: options.signal,
+      onBytes: options.onBytes,
+    });
   }
 
   /** A verified plaintext stream of one artifact from `offset` (REPO_ARTIFACT_NOT_FOUND if absent). */

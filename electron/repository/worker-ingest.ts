@@ -63,7 +63,7 @@ class PackBuilder {
   constructor(
     private readonly keys: IngestKeys,
     private readonly packSize: number,
-    /** Room for a pack: it is cut once it reaches packSize, so one largest blob beyond that. */
+    /** Room for a pack: packSize, or one largest blob if that is more. */
     private readonly capacity: number,
     private readonly reply: Reply,
   ) {}
@@ -78,6 +78,9 @@ class PackBuilder {
   }
 
   append(id: Buffer, idHex: string, plain: Buffer): void {
+    // A blob is never longer than its chunk plus the overhead (compression is kept only when it
+    // saves bytes): a pack is cut before a blob that might not fit.
+    if (this.blobBytes + plain.length + BLOB_OVERHEAD > this.capacity) this.finish();
     const buffer = (this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity));
     const at = this.blobBytes;
     const { length, compression } = sealChunkInto(this.keys.data, id, plain, buffer, at);
@@ -184,7 +187,8 @@ export class Ingest {
     private readonly table: ChunkTable | undefined,
     private readonly reply: Reply,
   ) {
-    this.packs = new PackBuilder(keys, packSize, packSize + params.max + BLOB_OVERHEAD, reply);
+    const capacity = Math.max(packSize, params.max + BLOB_OVERHEAD);
+    this.packs = new PackBuilder(keys, packSize, capacity, reply);
   }
 
   /** Handles a backup request; false if `request` is not one. */

@@ -80,6 +80,27 @@ export interface RefusedBlob {
   readonly error: string;
 }
 
+/**
+ * A file of at most one chunk, restored from a range of a pack (`restoreSmall`): its blob lies
+ * at `offset` in the range (absent for an empty file).
+ */
+export interface SmallFileTarget {
+  readonly path: string;
+  readonly sha256: string;
+  /** Modification time to set, in ms since the epoch. */
+  readonly modified: number | undefined;
+  readonly blob: PackBlob | undefined;
+}
+
+/** Why a file of a `restoreSmall` request failed (the files before it are written). */
+export interface RestoreFailure {
+  readonly index: number;
+  readonly error: string;
+  /** A blob refused or a wrong SHA-256, rather than a file system error (whose code is given). */
+  readonly damaged: boolean;
+  readonly code: string | undefined;
+}
+
 /** Where a restored file goes: written to `temp`, checked, then renamed to `path`. */
 export interface RestoreTarget {
   readonly path: string;
@@ -113,7 +134,16 @@ export type WorkerRequest =
       end: RestoreTarget | undefined;
     }
   | { op: 'restoreAbort'; session: number; temp: string }
-  | { op: 'verifyPack'; job: number; pack: ArrayBuffer; blobs: PackBlob[] }
+  /** Files of at most one chunk whose blobs lie in `bytes[0, length)`; `bytes` comes back. */
+  | {
+      op: 'restoreSmall';
+      job: number;
+      bytes: ArrayBuffer;
+      length: number;
+      files: SmallFileTarget[];
+    }
+  /** A pack in `bytes[0, length)`; `bytes` comes back with the answer, for reuse. */
+  | { op: 'verifyPack'; job: number; bytes: ArrayBuffer; length: number; blobs: PackBlob[] }
   | {
       op: 'open';
       job: number;
@@ -141,6 +171,20 @@ export type WorkerReply =
       code: string | undefined;
     }
   | { kind: 'job'; job: number; ok: false; error: string }
+  | {
+      kind: 'job';
+      job: number;
+      ok: true;
+      bytes: ArrayBuffer;
+      failure: RestoreFailure | undefined;
+    }
   | { kind: 'job'; job: number; ok: true }
   | { kind: 'job'; job: number; ok: true; plain: ArrayBuffer }
-  | { kind: 'job'; job: number; ok: true; sha256: string; refused: RefusedBlob[] };
+  | {
+      kind: 'job';
+      job: number;
+      ok: true;
+      sha256: string;
+      refused: RefusedBlob[];
+      bytes: ArrayBuffer;
+    };

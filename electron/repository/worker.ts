@@ -9,7 +9,15 @@
  * its time. Check (and streamed reads): `open` decrypts, decompresses and verifies one blob, and
  * `verifyPack` a whole pack.
  */
-import { closeSync, openSync, renameSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  futimesSync,
+  openSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkTable } from './chunk-table.js';
@@ -17,8 +25,10 @@ import { gearTable } from './chunker.js';
 import { openBlob } from './crypto.js';
 import { Ingest } from './worker-ingest.js';
 import type {
+  PackBlob,
   RefusedBlob,
   RestoreBlob,
+  RestoreFailure,
   WorkerReply,
   WorkerRequest,
   WorkerSetup,
@@ -138,6 +148,59 @@ function restore(request: Extract<WorkerRequest, { op: 'restore' }>): void {
   }
 }
 
+/**
+ * Restores files of at most one chunk from a range of a pack: each blob is opened and checked
+ * (id, then the file's SHA-256) before its file is created, so the file is written straight to
+ * its final name; one that fails to be written is removed. Stops at the first failure.
+ */
+function restoreSmall(request: Extract<WorkerRequest, { op: 'restoreSmall' }>): void {
+  const range = Buffer.from(request.bytes, 0, request.length);
+  let failure: RestoreFailure | undefined;
+  for (const [index, file] of request.files.entries()) {
+    try {
+      const plain = file.blob === undefined ? Buffer.alloc(0) : openInRange(range, file.blob);
+      if (createHash('sha256').update(plain).digest('hex') !== file.sha256)
+        throw new Damaged('restored with a wrong SHA-256');
+      writeWhole(file.path, plain, file.modified);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      failure = { index, error: messageOf(error), damaged: error instanceof Damaged, code };
+      break;
+    }
+  }
+  reply({ kind: 'job', job: request.job, ok: true, bytes: request.bytes, failure }, [
+    request.bytes,
+  ]);
+}
+
+/** A blob of a pack range, opened and verified (its plaintext valid until the next call). */
+function openInRange(range: Buffer, blob: PackBlob): Buffer {
+  const end = blob.offset + blob.length;
+  if (end > range.length) throw new Damaged('the chunk lies outside the pack');
+  const bytes = range.subarray(blob.offset, end);
+  const opened = openBytes(bytes, blob.id, blob.compression, blob.rawLength, 'scratch');
+  if (!opened.ok) throw new Damaged(`a chunk was refused (${opened.error})`);
+  return opened.plain;
+}
+
+/** Creates `path` (it must not exist) with `bytes` and its time; removed again if that fails. */
+function writeWhole(path: string, bytes: Buffer, modified: number | undefined): void {
+  const fd = openSync(path, 'wx');
+  try {
+    writeAll(fd, bytes);
+    if (modified !== undefined) futimesSync(fd, new Date(), new Date(modified));
+    closeSync(fd);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(path, { force: true });
+    throw error;
+  }
+}
+
 /** Closes and removes a restore's partial file (nothing half-written is left under any name). */
 function discardRestore(id: number, temp: string): void {
   const session = restores.get(id);
@@ -152,7 +215,7 @@ function discardRestore(id: number, temp: string): void {
 
 /** A whole pack's SHA-256 and the blobs in it that do not verify. */
 function verifyPack(request: Extract<WorkerRequest, { op: 'verifyPack' }>): void {
-  const pack = Buffer.from(request.pack);
+  const pack = Buffer.from(request.bytes, 0, request.length);
   const sha256 = createHash('sha256').update(pack).digest('hex');
   const refused: RefusedBlob[] = [];
   for (const entry of request.blobs) {
@@ -169,7 +232,9 @@ function verifyPack(request: Extract<WorkerRequest, { op: 'verifyPack' }>): void
           );
     if (!opened.ok) refused.push({ id: entry.id, error: opened.error });
   }
-  reply({ kind: 'job', job: request.job, ok: true, sha256, refused });
+  reply({ kind: 'job', job: request.job, ok: true, sha256, refused, bytes: request.bytes }, [
+    request.bytes,
+  ]);
 }
 
 port.on('message', (request: WorkerRequest) => {
@@ -194,6 +259,9 @@ port.on('message', (request: WorkerRequest) => {
       return;
     case 'verifyPack':
       verifyPack(request);
+      return;
+    case 'restoreSmall':
+      restoreSmall(request);
       return;
   }
 });

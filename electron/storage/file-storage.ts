@@ -122,8 +122,8 @@ class FileStorage implements Storage {
       this.fail(error, name),
     );
     return {
-      read: (offset, length) =>
-        readRange(handle, offset, length).catch((error: unknown) => this.fail(error, name)),
+      read: (offset, length, into) =>
+        readRange(handle, offset, length, into).catch((error: unknown) => this.fail(error, name)),
       close: () => handle.close(),
     };
   }
@@ -237,25 +237,31 @@ class FileStorage implements Storage {
   }
 }
 
-/**
- * Writes every byte. A write may be short when the disk fills (tmpfs, some network
- * filesystems); retrying the rest makes the system raise the real ENOSPC instead.
- */
-/** `length` bytes from `offset`, fewer only at the end of the file. */
-async function readRange(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** `length` bytes from `offset` (into `into` when given), fewer only at the end of the file. */
+async function readRange(
+  handle: FileHandle,
+  offset: number,
+  length: number,
+  into?: Buffer,
+): Promise<Buffer> {
+  if (into !== undefined && into.length < length) throw new RangeError('read beyond the buffer');
+  const buffer = into ?? Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return done === length ? buffer : buffer.subarray(0, done);
+  return done === buffer.length ? buffer : buffer.subarray(0, done);
 }
 
 /** Buffers per writev call (POSIX guarantees at least 1024; a pack holds thousands of small blobs). */
 const WRITEV_PARTS = 1024;
 
+/**
+ * Writes every byte. A write may be short when the disk fills (tmpfs, some network
+ * filesystems); retrying the rest makes the system raise the real ENOSPC instead.
+ */
 async function writeFully(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
   let pending = parts.filter((part) => part.length > 0);
   while (pending.length > 0) {

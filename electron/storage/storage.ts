@@ -28,8 +28,12 @@ export interface ProbeResult {
 
 /** An object opened once for many ranged reads (see `Storage.openReader`). */
 export interface ObjectReader {
-  /** `length` bytes from `offset` (fewer at the end of the object). */
-  read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * `length` bytes from `offset` (fewer at the end of the object). With `into` (at least
+   * `length` bytes) they are read into it and a view of it is returned: a caller that reads many
+   * large ranges reuses its buffers instead of leaving one to the collector per read.
+   */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }
 
