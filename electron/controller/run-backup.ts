@@ -200,8 +200,10 @@ async function exportIntoRepository(
     }
     progress.setPhase('committing');
     emitProgress(ctx, jobId, state, true);
-    const manifest = await writer.commit();
+    const written = await writer.commit();
     progress.setPhase('verifying');
+    // The backup as the location now holds it, read back, not as the writer remembers it.
+    const manifest = await repo.loadManifest(written.id);
     const missing = await chunksMissingFromIndex(repo, manifest);
     const status: BackupStatus = missing === 0 ? manifest.status : 'Failed';
     recordCommitted(ctx, config, manifest, status, outcomes);

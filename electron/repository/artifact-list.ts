@@ -7,6 +7,7 @@
  * Pure but for the blob reads a caller hands in; it knows nothing of packs or indexes.
  */
 import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import {
   everyOf,
   isArtifactRecord,
@@ -18,7 +19,7 @@ import {
 import { openBlob, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { StoredBlob } from './pool.js';
-import type { ArtifactRecord } from './types.js';
+import type { ArtifactRecord, ListEntry } from './types.js';
 
 /** Where a component's list is stored: its plaintext length, SHA-256 and chunks, and its length in records. */
 export interface ListRef {
@@ -46,7 +47,7 @@ export function sortedByName(artifacts: readonly ArtifactRecord[]): ArtifactReco
 }
 
 /** One record as its line: always these fields in this order, `modified` only when known. */
-function lineOf(artifact: ArtifactRecord): string {
+export function lineOf(artifact: ArtifactRecord): string {
   const record = {
     name: artifact.name,
     size: artifact.size,
@@ -78,17 +79,24 @@ function damaged(object: string, why: string) {
 }
 
 /**
- * Reads a list back: every chunk opened and checked against its id, the whole against the
- * recorded size and SHA-256, every line a valid record, names strictly ascending (so unique).
- * `where` names the list in errors (`manifests/<id>, component <name>`).
+ * Reads a list back, record by record: every chunk opened and checked against its id as it
+ * arrives, every line a valid record, names strictly ascending (so unique); at the end, the whole
+ * against the recorded size, SHA-256 and count. A list of any length is read in the memory of a
+ * chunk. Each entry carries its line as stored. `where` names the list in errors
+ * (`manifests/<id>, component <name>`).
  */
-export async function readList(
+export async function* readListEntries(
   ref: ListRef,
   blobs: AsyncIterable<StoredBlob>,
   keys: Pick<EpochKeys, 'data' | 'chunkId'>,
   where: string,
-): Promise<ArtifactRecord[]> {
-  const parts: Buffer[] = [];
+): AsyncGenerator<ListEntry> {
+  const sha = createHash('sha256');
+  const text = new StringDecoder('utf8');
+  let size = 0;
+  let count = 0;
+  let last: string | undefined;
+  let rest = '';
   for await (const fetched of blobs) {
     const opened = openBlob(
       keys,
@@ -98,33 +106,27 @@ export async function readList(
       fetched.rawLength,
     );
     if (!opened.ok) throw damaged(fetched.object, `a list chunk was refused (${opened.error})`);
-    parts.push(opened.plain);
+    sha.update(opened.plain);
+    size += opened.plain.length;
+    const lines = (rest + text.write(opened.plain)).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const record = parseRecord(line);
+      if (record === undefined || (last !== undefined && !(last < record.name))) {
+        throw damaged(where, `artifact record ${count + 1} is invalid or out of order`);
+      }
+      last = record.name;
+      count++;
+      yield { record, line: `${line}\n` };
+    }
   }
-  const text = Buffer.concat(parts);
-  if (text.length !== ref.size || createHash('sha256').update(text).digest('hex') !== ref.sha256) {
+  if (rest + text.end() !== '') throw damaged(where, 'the artifact list ends inside a record');
+  if (size !== ref.size || sha.digest('hex') !== ref.sha256) {
     throw damaged(where, 'the artifact list does not match its recorded size and SHA-256');
   }
-  return parseLines(text.toString('utf8'), ref.count, where);
-}
-
-function parseLines(text: string, expected: number, where: string): ArtifactRecord[] {
-  const records: ArtifactRecord[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    if (end < 0) throw damaged(where, 'the artifact list ends inside a record');
-    const record = parseRecord(text.slice(start, end));
-    const previous = records[records.length - 1];
-    if (record === undefined || (previous !== undefined && !(previous.name < record.name))) {
-      throw damaged(where, `artifact record ${records.length + 1} is invalid or out of order`);
-    }
-    records.push(record);
-    start = end + 1;
+  if (count !== ref.count) {
+    throw damaged(where, `the artifact list holds ${count} records, not ${ref.count}`);
   }
-  if (records.length !== expected) {
-    throw damaged(where, `the artifact list holds ${records.length} records, not ${expected}`);
-  }
-  return records;
 }
 
 function parseRecord(line: string): ArtifactRecord | undefined {

@@ -4,19 +4,19 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
-import { eachOf, runLanes, type StopFlag } from './lanes.js';
+import { eachOf, runLanes } from './lanes.js';
 import type { BackupReader, Repository } from './repository.js';
-import type { ArtifactRecord, BackupSource, Manifest, ProgressListener } from './types.js';
+import type {
+  BackupSource,
+  ListEntry,
+  Manifest,
+  ProgressListener,
+  SortedFile,
+  WrittenBackup,
+} from './types.js';
 
-/** Files sent to a worker at once: their time is opens and reads, so a batch saves round trips. */
-const FILES_PER_BATCH = 64;
-/** Files the walk may have found ahead of the batches (a few batches' worth per lane). */
-const QUEUED_FILES = 4096;
-/** Batches in flight: two per worker, so each has the next one queued when it ends one. */
-const BATCHES_IN_FLIGHT = 2 * Math.max(1, availableParallelism());
 /**
  * Files of several chunks restored at once; each has a few chunks read ahead and up to two 1 MiB
  * batches on their way to its worker, so this bounds restore memory.
@@ -39,93 +39,83 @@ interface FileEntry {
 }
 
 /**
- * Regular files under `root`, named with `/` separators, as they are found: a folder's files
- * in name order, then its sub-folders in order. Symbolic links are not followed. Only folders are
- * listed here; the workers look at each file (size, time) when they take it, so listing a large
- * tree costs the main thread one call per folder, and backing up starts before it is listed.
+ * Regular files under `folder`, named with `/` separators, in the order of an artifact list (the
+ * full names' order, JavaScript's `<`): a folder's entries sorted with each sub-folder as if its
+ * name ended in `/`, the sub-folder walked at its place. Symbolic links are not followed. Only
+ * folders are listed here; the workers look at each file (size, time) when they take it, so a
+ * large tree costs the main thread one call per folder, and is walked as the backup goes.
  */
 async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry> {
-  const entries = await readdir(folder, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (entry.isFile()) yield { path: join(folder, entry.name), name: prefix + entry.name };
-  }
-  for (const entry of entries) {
-    if (entry.isDirectory()) yield* walkFiles(join(folder, entry.name), `${prefix}${entry.name}/`);
-  }
-}
-
-/**
- * Files found and not yet taken: the walk adds, lanes take batches. The walk is faster than the
- * workers, so it waits while QUEUED_FILES are queued: a tree of any size is held a few thousand
- * files at a time, not whole.
- */
-class FileQueue {
-  private readonly files: FileEntry[] = [];
-  /** Index of the next file to take (slicing off the front each time is linear in the length). */
-  private head = 0;
-  private waiting: (() => void)[] = [];
-  private room: (() => void) | undefined;
-  private ended = false;
-
-  /** Queues a file; resolves once there is room for the next. */
-  async add(file: FileEntry): Promise<void> {
-    this.files.push(file);
-    this.waiting.shift()?.();
-    while (this.files.length - this.head >= QUEUED_FILES && !this.ended) {
-      await new Promise<void>((resolve) => (this.room = resolve));
-    }
-  }
-
-  /** No more files: every lane waiting is woken, and gets what is left, then undefined. */
-  end(): void {
-    this.ended = true;
-    for (const wake of this.waiting) wake();
-    this.waiting = [];
-    this.room?.();
-  }
-
-  /** Up to `count` files, waiting for at least one; undefined once all are taken. */
-  async take(count: number): Promise<FileEntry[] | undefined> {
-    while (this.head === this.files.length && !this.ended) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    if (this.head === this.files.length) return undefined;
-    const batch = this.files.slice(this.head, this.head + count);
-    this.head += batch.length;
-    // Taken entries are released in blocks, so the array neither grows forever nor is shifted.
-    if (this.head >= QUEUED_FILES) {
-      this.files.splice(0, this.head);
-      this.head = 0;
-    }
-    this.room?.();
-    this.room = undefined;
-    return batch;
+  const entries = (await readdir(folder, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() || entry.isDirectory())
+    .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { entry, key } of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isFile()) yield { path, name: prefix + key };
+    else yield* walkFiles(path, prefix + key);
   }
 }
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
-async function findParent(repo: Repository, source: BackupSource): Promise<Manifest | undefined> {
-  // Labels only (no decryption of every manifest); the chosen one is verified when loaded.
+async function findParent(repo: Repository, source: BackupSource): Promise<string | undefined> {
+  // Labels only (no decryption of every manifest); the chosen one is verified when read.
   const candidates = (await repo.listBackups({ verify: false })).filter(
     (b) =>
       b.source.id === source.id && b.source.kind === source.kind && b.epoch === repo.currentEpoch,
   );
-  const newest = candidates[0];
-  if (newest === undefined) return undefined;
-  // A damaged parent only means every file is read again; the backup itself must not fail.
-  return repo.loadManifest(newest.id).catch((error: unknown) => {
-    if (RepoErrors.is(error, 'REPO_DAMAGED')) return undefined;
-    throw error;
-  });
+  return candidates[0]?.id;
 }
 
-/** Backs up a folder as one component; unchanged files (same size and time) are reused unread. */
+/**
+ * The component's entries in the parent backup's list, in name order, read as they are needed.
+ * A damaged parent only means files are read again: the entries end where the damage is found
+ * (those before it were each verified with their chunk), and the backup goes on.
+ */
+async function* parentEntries(
+  repo: Repository,
+  parent: string | undefined,
+  component: string,
+): AsyncGenerator<ListEntry> {
+  if (parent === undefined) return;
+  try {
+    const { stored, index } = await repo.loadStoredManifest(parent);
+    const found = stored.components.find((c) => c.name === component);
+    if (found !== undefined) yield* repo.listEntries(stored, found, index);
+  } catch (error) {
+    if (!RepoErrors.is(error, 'REPO_DAMAGED') && !RepoErrors.is(error, 'REPO_DATA_MISSING'))
+      throw error;
+  }
+}
+
+/** Walked files joined with their parent entries (both in name order): the same name pairs. */
+async function* withPrevious(
+  files: AsyncIterable<FileEntry>,
+  entries: AsyncGenerator<ListEntry>,
+): AsyncGenerator<SortedFile> {
+  let entry = (await entries.next()).value as ListEntry | undefined;
+  try {
+    for await (const file of files) {
+      while (entry !== undefined && entry.record.name < file.name) {
+        entry = (await entries.next()).value as ListEntry | undefined;
+      }
+      yield entry?.record.name === file.name ? { ...file, previous: entry } : file;
+    }
+  } finally {
+    await entries.return(undefined);
+  }
+}
+
+/**
+ * Backs up a folder as one component; unchanged files (same size and time) are reused unread.
+ * Its list is written as the files complete (`BackupWriter.addSortedFiles`): memory does not
+ * grow with the number of files.
+ */
 export async function backupDirectory(
   repo: Repository,
   folder: string,
   options: DirectoryBackupOptions = {},
-): Promise<Manifest> {
+): Promise<WrittenBackup> {
   const root = resolve(folder);
   const info = await stat(root).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
@@ -133,7 +123,7 @@ export async function backupDirectory(
   }
   const component = options.component ?? 'files';
   const source = options.source ?? { kind: 'directory', id: root, version: '1', labels: {} };
-  // Started first: its workers load while the last backup's file list is read.
+  // Started first: its workers load while the last backup is looked up.
   const writer = await repo.startBackup({
     source,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -142,47 +132,17 @@ export async function backupDirectory(
   });
   try {
     const parent = await findParent(repo, source);
-    const previous = new Map<string, ArtifactRecord>(
-      (parent?.components.find((c) => c.name === component)?.artifacts ?? []).map((a) => [
-        a.name,
-        a,
-      ]),
-    );
-    const queue = new FileQueue();
-    const stop: StopFlag = { stopped: false };
     let count = 0;
-    const walk = async () => {
-      try {
-        for await (const file of walkFiles(root)) {
-          if (stop.stopped) return;
-          count++;
-          await queue.add(file);
-        }
-      } catch (error) {
-        stop.stopped = true;
-        throw error;
-      } finally {
-        queue.end();
+    const counted = async function* () {
+      for await (const file of walkFiles(root)) {
+        count++;
+        yield file;
       }
     };
-    const backupBatch = (batch: readonly FileEntry[]) =>
-      writer.addFiles(
-        component,
-        batch.map(({ path, name }) => {
-          const old = previous.get(name);
-          return old === undefined ? { name, path } : { name, path, previous: old };
-        }),
-      );
-    // All settle first, so no file is still being added when the writer is aborted.
-    const outcomes = await Promise.allSettled([
-      walk(),
-      // Lanes that stopped early (a failure) end the queue too, so the walk never waits on them.
-      runLanes(() => queue.take(FILES_PER_BATCH), BATCHES_IN_FLIGHT, backupBatch, stop).finally(
-        () => queue.end(),
-      ),
-    ]);
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failure !== undefined) throw failure.reason;
+    await writer.addSortedFiles(
+      component,
+      withPrevious(counted(), parentEntries(repo, parent, component)),
+    );
     writer.setComponentResult(component, {
       status: 'Succeeded',
       meta: { files: String(count) },

@@ -9,7 +9,7 @@ import type { Storage } from '../storage/index.js';
 import { newConfig, readConfig, type RepositoryConfig } from './config.js';
 import { deriveEpochKeys, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
-import { readList } from './artifact-list.js';
+import { lineOf, readListEntries } from './artifact-list.js';
 import {
   KeyFileSchema,
   describeNeededKey,
@@ -55,6 +55,7 @@ import type {
   KeyMaterial,
   KeyRef,
   KeyWrapping,
+  ListEntry,
   Manifest,
   StartBackupOptions,
 } from './types.js';
@@ -381,6 +382,20 @@ export class Repository {
 
   /** Decrypts one backup's manifest. REPO_WRONG_KEY names the epoch or certificate it needs. */
   async loadManifest(id: string): Promise<Manifest> {
+    const { stored, index } = await this.loadStoredManifest(id);
+    const components: ComponentRecord[] = [];
+    for (const component of stored.components) {
+      const { list: _list, artifacts: _inline, ...outcome } = component;
+      components.push({ ...outcome, artifacts: await this.artifactsOf(stored, component, index) });
+    }
+    return { ...stored, components };
+  }
+
+  /**
+   * @internal one backup's manifest as stored (its components' lists not read), and an index
+   * that names their chunks.
+   */
+  async loadStoredManifest(id: string): Promise<{ stored: StoredManifest; index: LoadedIndex }> {
     if (!BACKUP_ID.test(id))
       throw RepoErrors.create('REPO_BACKUP_NOT_FOUND', `${JSON.stringify(id)} is not a backup id.`);
     const name = manifestObjectName(id);
@@ -397,12 +412,7 @@ export class Repository {
     const listChunks = stored.components.flatMap((c) => c.list?.chunks ?? []);
     // A backup committed since the index was loaded has list chunks only a fresh index names.
     if (listChunks.some(([chunk]) => !index.blobs.has(chunk))) index = await this.loadIndex(true);
-    const components: ComponentRecord[] = [];
-    for (const component of stored.components) {
-      const { list: _list, artifacts: _inline, ...outcome } = component;
-      components.push({ ...outcome, artifacts: await this.artifactsOf(stored, component, index) });
-    }
-    return { ...stored, components };
+    return { stored, index };
   }
 
   /**
@@ -414,15 +424,29 @@ export class Repository {
     component: StoredComponent,
     index: LoadedIndex,
   ): Promise<readonly ArtifactRecord[]> {
-    if (component.list === undefined) return component.artifacts ?? [];
+    const records: ArtifactRecord[] = [];
+    for await (const { record } of this.listEntries(manifest, component, index))
+      records.push(record);
+    return records;
+  }
+
+  /**
+   * @internal a component's list entries, one by one in name order, each verified as its chunk
+   * arrives and the whole at the end (`readListEntries`): any number in constant memory.
+   */
+  async *listEntries(
+    manifest: StoredManifest,
+    component: StoredComponent,
+    index: LoadedIndex,
+  ): AsyncGenerator<ListEntry> {
+    if (component.list === undefined) {
+      for (const record of component.artifacts ?? []) yield { record, line: lineOf(record) };
+      return;
+    }
     const keys = this.requireEpoch(manifest.epoch, `Backup ${manifest.id}`);
     const where = `${manifestObjectName(manifest.id)} (component ${component.name})`;
-    return readList(
-      component.list,
-      this.readBlobs(component.list.chunks, index, undefined),
-      keys,
-      where,
-    );
+    const blobs = this.readBlobs(component.list.chunks, index, undefined);
+    yield* readListEntries(component.list, blobs, keys, where);
   }
 
   /** Starts a backup in the current epoch (takes a shared lock until commit or abort). */

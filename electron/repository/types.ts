@@ -49,6 +49,22 @@ export interface Manifest {
   readonly storedBytes: number;
 }
 
+/** A component as `BackupWriter.commit` reports it. */
+export interface WrittenComponent extends Omit<ComponentRecord, 'artifacts'> {
+  readonly artifactCount: number;
+  /**
+   * Its artifact records, for a component added artifact by artifact. Absent for files added
+   * with `addSortedFiles`, whose list went to the storage as they were backed up and is not
+   * held: `Repository.loadManifest` reads it.
+   */
+  readonly artifacts?: readonly ArtifactRecord[];
+}
+
+/** A backup as `BackupWriter.commit` reports it: its manifest, less any streamed file list. */
+export interface WrittenBackup extends Omit<Manifest, 'components'> {
+  readonly components: readonly WrittenComponent[];
+}
+
 /** Which key opens an epoch, as the key files say (readable without any key). */
 export interface KeyRef {
   readonly epoch: number;
@@ -132,6 +148,19 @@ export interface FileToAdd {
   readonly previous?: ArtifactRecord;
 }
 
+/** A file for `BackupWriter.addSortedFiles`, with its entry in the last backup's list, if any. */
+export interface SortedFile {
+  readonly name: string;
+  readonly path: string;
+  readonly previous?: ListEntry;
+}
+
+/** One record of an artifact list, and its line as stored (docs/repository-format.md section 6). */
+export interface ListEntry {
+  readonly record: ArtifactRecord;
+  readonly line: string;
+}
+
 export interface ComponentResult {
   readonly status: ComponentStatus;
   readonly reason?: string;
@@ -171,6 +200,14 @@ export interface BackupWriter {
    */
   addFiles(component: string, files: readonly FileToAdd[]): Promise<void>;
   /**
+   * Adds a component's files in name order (JavaScript's `<`, the order of artifact lists), as
+   * `addFiles` does, but writes the component's list as they complete instead of holding their
+   * records: memory does not grow with the number of files. An unchanged file's line is copied
+   * from the last backup's list. The component takes no other artifacts; `commit` reports its
+   * count, not its records. REPO_INVALID_NAME if the names are not strictly ascending.
+   */
+  addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void>;
+  /**
    * Records an artifact known unchanged since an earlier backup (e.g. same size and modification
    * time) without reading it. Returns false, recording nothing, unless every chunk is stored in
    * the current key epoch; the caller then adds it with `addArtifact`.
@@ -178,8 +215,8 @@ export interface BackupWriter {
   reuseArtifact(component: string, record: ArtifactRecord): boolean;
   /** Records a component's outcome (status, reason, free-form meta). */
   setComponentResult(component: string, result: ComponentResult): void;
-  /** Writes the index and the manifest (read back), releases the lock, returns the manifest. */
-  commit(): Promise<Manifest>;
+  /** Writes the index and the manifest (read back), releases the lock, reports the backup. */
+  commit(): Promise<WrittenBackup>;
   /** Gives up: no manifest is written; data already written is reclaimed by prune. */
   abort(): Promise<void>;
 }

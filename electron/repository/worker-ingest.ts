@@ -8,8 +8,8 @@
  * size, SHA-256 and chunk list), and of a pack once it is full.
  *
  * Memory is fixed: one chunker per artifact in progress (the file being read, and each open
- * stream), and pack buffers: one being filled and one being written; work pauses while both are
- * away, until the main thread hands one back. A step that fills a pack may take a third.
+ * stream), and two pack buffers: one being filled and one being written. A step that might fill
+ * the pack waits until the other buffer is back from the main thread.
  */
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
@@ -68,13 +68,15 @@ class PackBuilder {
     private readonly reply: Reply,
   ) {}
 
-  /** Whether a chunk can be sealed without a buffer beyond PACK_BUFFERS. */
-  get ready(): boolean {
-    return (
-      this.buffer !== undefined ||
-      this.spare.length > 0 ||
-      this.away + this.spare.length < PACK_BUFFERS
-    );
+  /**
+   * Whether a step that adds at most `bytes` of blobs can run without holding more than
+   * PACK_BUFFERS buffers (being filled, spare, or away being written): it fits in the pack being
+   * filled, or a buffer for the next pack is at hand or may be made.
+   */
+  hasRoom(bytes: number): boolean {
+    if (this.buffer !== undefined && this.capacity - this.blobBytes >= bytes) return true;
+    const held = this.away + this.spare.length + (this.buffer === undefined ? 0 : 1);
+    return this.spare.length > 0 || held < PACK_BUFFERS;
   }
 
   append(id: Buffer, idHex: string, plain: Buffer): void {
@@ -178,6 +180,8 @@ export class Ingest {
   private readonly work: Work[] = [];
   private scheduled = false;
   private unreported = 0;
+  /** The most blob bytes one step can add to the packs. */
+  private readonly stepBytes: number;
 
   constructor(
     private readonly keys: IngestKeys,
@@ -188,6 +192,9 @@ export class Ingest {
     private readonly reply: Reply,
   ) {
     const capacity = Math.max(packSize, params.max + BLOB_OVERHEAD);
+    // A step reads at most READ_BYTES (or takes one piece of at most that) and can complete
+    // every chunk the chunker held (less than max), each with its blob overhead.
+    this.stepBytes = params.max + READ_BYTES + 64 * 1024;
     this.packs = new PackBuilder(keys, packSize, capacity, reply);
   }
 
@@ -292,7 +299,7 @@ export class Ingest {
     const until = performance.now() + SLICE_MS;
     let turn = 0;
     while (performance.now() < until) {
-      if (!this.packs.ready) return; // resumed when a pack buffer comes back
+      if (!this.packs.hasRoom(this.stepBytes)) return; // resumed when a pack buffer comes back
       const runnable = this.runnable();
       if (runnable.length === 0) return; // resumed by the next message
       this.step(runnable[turn++ % runnable.length] as Work);

@@ -10,13 +10,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
-import { listPieces, sortedByName } from './artifact-list.js';
+import { lineOf, listPieces, sortedByName } from './artifact-list.js';
 import { ChunkTable } from './chunk-table.js';
 import type { RepositoryConfig } from './config.js';
 import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
+import { orderedBatches } from './lanes.js';
+import { ListStream } from './list-stream.js';
 import type { RepositoryLock } from './locks.js';
 import {
   deriveStatus,
@@ -32,11 +35,12 @@ import type {
   AddArtifactOptions,
   ArtifactRecord,
   BackupWriter,
-  ComponentRecord,
   ComponentResult,
   ComponentStatus,
   FileToAdd,
-  Manifest,
+  SortedFile,
+  WrittenBackup,
+  WrittenComponent,
   ProgressEvent,
   StartBackupOptions,
 } from './types.js';
@@ -56,6 +60,8 @@ interface ComponentState {
   artifacts: ArtifactRecord[];
   /** Names taken, including artifacts still streaming in (addArtifact may run concurrently). */
   names: Set<string>;
+  /** The list being written as sorted files complete (`addSortedFiles`), if any. */
+  list: ListStream | undefined;
 }
 
 export interface WriterContext {
@@ -77,6 +83,12 @@ const NEW_CHUNKS_EXPECTED = 128 * 1024;
 const LARGE_FILE_BYTES = 1024 * 1024;
 /** What a file of unknown size is counted as when spreading work over the workers. */
 const SMALL_FILE_WEIGHT = 64 * 1024;
+/** Files sent to a worker at once: their time is opens and reads, so a batch saves round trips. */
+const FILES_PER_BATCH = 64;
+/** Batches of sorted files in flight: two per worker, so each has the next one queued. */
+const BATCHES_IN_FLIGHT = 2 * Math.max(1, availableParallelism());
+/** Finished batches of sorted files that may wait for an earlier one (a large file) to end. */
+const BATCHES_AHEAD = 64;
 /**
  * Packs written at once. A write ends with two flushes (the file, then its folder) whose latency
  * is the disk's, not ours: two at a time overlap it, and the workers' buffers bound the queue.
@@ -130,7 +142,14 @@ export class Writer implements BackupWriter {
       );
     let state = this.components.get(name);
     if (state === undefined) {
-      state = { status: undefined, reason: undefined, meta: {}, artifacts: [], names: new Set() };
+      state = {
+        status: undefined,
+        reason: undefined,
+        meta: {},
+        artifacts: [],
+        names: new Set(),
+        list: undefined,
+      };
       this.components.set(name, state);
     }
     return state;
@@ -265,6 +284,7 @@ export class Writer implements BackupWriter {
   ): Promise<ArtifactRecord> {
     this.ensureOpen();
     const state = this.component(component);
+    this.refuseIfStreamed(component, state);
     this.reserve(component, state, name);
     const signal = this.signalFor(options);
     try {
@@ -310,6 +330,7 @@ export class Writer implements BackupWriter {
   async addFiles(component: string, files: readonly FileToAdd[]): Promise<void> {
     this.ensureOpen();
     const state = this.component(component);
+    this.refuseIfStreamed(component, state);
     const accepted: FileToAdd[] = [];
     for (const file of files) {
       try {
@@ -319,23 +340,146 @@ export class Writer implements BackupWriter {
         this.failComponent(state, `${file.name}: ${(error as Error).message}`);
       }
     }
-    if (accepted.length === 0) return;
-    const signal = this.cancel.signal;
+    await this.backupFiles(accepted, {
+      done: (_, record) => this.record(component, state, record),
+      failed: (file, why) => {
+        const name = (accepted[file] as FileToAdd).name;
+        state.names.delete(name);
+        this.failComponent(state, `${name}: ${why}`);
+      },
+    });
+  }
+
+  async addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void> {
+    this.ensureOpen();
+    const state = this.component(component);
+    if (state.names.size > 0 || state.list !== undefined) {
+      throw RepoErrors.create(
+        'REPO_INVALID_NAME',
+        `Component ${component} already has artifacts; sorted files are its only ones.`,
+      );
+    }
+    const list = new ListStream(component, (pieces) =>
+      this.pool().ingest(pieces, this.cancel.signal),
+    );
+    state.list = list;
     try {
-      const answer = await this.pool().ingestFiles(filesRequest(accepted, true, LARGE_FILE_BYTES), {
-        weight: accepted.length * SMALL_FILE_WEIGHT,
+      await orderedBatches(
+        files,
+        { size: FILES_PER_BATCH, lanes: BATCHES_IN_FLIGHT, ahead: BATCHES_AHEAD },
+        (batch) => this.sortedBatch(component, state, batch),
+        async (lines) => {
+          for (const entry of lines) if (entry !== undefined) await list.add(...entry);
+        },
+      );
+    } catch (error) {
+      throw await this.abandon(error, this.cancel.signal);
+    }
+  }
+
+  /** One batch of sorted files: each one's name, size and list line, or undefined if it failed. */
+  private async sortedBatch(
+    component: string,
+    state: ComponentState,
+    batch: readonly SortedFile[],
+  ): Promise<([string, number, string] | undefined)[]> {
+    const lines: ([string, number, string] | undefined)[] = batch.map(() => undefined);
+    const valid: { file: FileToAdd; at: number; line: string | undefined }[] = [];
+    batch.forEach((file, at) => {
+      if (!validName(file.name)) {
+        this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
+        return;
+      }
+      const { name, path, previous } = file;
+      const plain = { name, path, ...(previous ? { previous: previous.record } : {}) };
+      valid.push({ file: plain, at, line: previous?.line });
+    });
+    await this.backupFiles(
+      valid.map(({ file }) => file),
+      {
+        done: (file, record, reused) => {
+          const { at, line } = valid[file] as (typeof valid)[number];
+          lines[at] = [
+            record.name,
+            record.size,
+            reused && line !== undefined ? line : lineOf(record),
+          ];
+          this.lastArtifact = [component, record.name];
+        },
+        failed: (file, why) => {
+          const name = valid[file]?.file.name ?? '';
+          this.failComponent(state, `${name}: ${why}`);
+        },
+      },
+    );
+    return lines;
+  }
+
+  /**
+   * Backs up files in the workers, in batches: `done` for each one read, or reused because its
+   * size and time are those of its `previous` record and that record's chunks are stored in
+   * this epoch; `failed` with the reason for one that could not be read. Large files, and
+   * unchanged ones that cannot be reused, are read on their own by the least loaded worker.
+   */
+  private async backupFiles(
+    files: readonly FileToAdd[],
+    on: {
+      done(file: number, record: ArtifactRecord, reused: boolean): void;
+      failed(file: number, why: string): void;
+    },
+  ): Promise<void> {
+    if (files.length === 0) return;
+    const signal = this.cancel.signal;
+    const settle = (
+      indices: readonly number[],
+      answer: FilesAnswer,
+    ): { file: number; size: number }[] => {
+      const again: { file: number; size: number }[] = [];
+      let stored = 0;
+      let failed = 0;
+      indices.forEach((file, i) => {
+        const size = answer.stats[i * 2] as number;
+        const outcome = answer.outcomes[i];
+        const previous = (files[file] as FileToAdd).previous;
+        if (outcome === FILE_STORED) {
+          const read = answer.stored[stored++];
+          if (read === undefined) throw new Error('a worker answered a file without its chunks');
+          const modified = answer.stats[i * 2 + 1] as number;
+          const name = (files[file] as FileToAdd).name;
+          on.done(file, { name, size, ...read, modified }, false);
+        } else if (outcome === FILE_FAILED) {
+          on.failed(
+            file,
+            `reading it failed (${answer.failed[failed++]?.error ?? 'no reason given'})`,
+          );
+        } else if (
+          outcome === FILE_UNCHANGED &&
+          previous !== undefined &&
+          this.canReuse(previous)
+        ) {
+          this.bytesDone += previous.size;
+          on.done(file, previous, true);
+        } else again.push({ file, size });
+      });
+      this.progress();
+      return again;
+    };
+    try {
+      const all = files.map((_, i) => i);
+      const answer = await this.pool().ingestFiles(filesRequest(files, true, LARGE_FILE_BYTES), {
+        weight: files.length * SMALL_FILE_WEIGHT,
         signal,
       });
-      const again = this.settleFiles(component, state, accepted, answer);
-      // Read on their own, each by the least loaded worker: large files, and unchanged ones
-      // whose chunks are not all stored in this epoch.
       await Promise.all(
-        again.map(async ({ file, size }) => {
-          const one = await this.pool().ingestFiles(filesRequest([file], false), {
-            weight: size,
-            signal,
-          });
-          this.settleFiles(component, state, [file], one);
+        settle(all, answer).map(async ({ file, size }) => {
+          const one = await this.pool().ingestFiles(
+            filesRequest([files[file] as FileToAdd], false),
+            {
+              weight: size,
+              signal,
+            },
+          );
+          settle([file], one);
         }),
       );
     } catch (error) {
@@ -343,59 +487,31 @@ export class Writer implements BackupWriter {
     }
   }
 
-  /**
-   * Records the files a worker read or found unchanged, fails the component for those it could
-   * not read; returns the files still to be read on their own (with their size).
-   */
-  private settleFiles(
-    component: string,
-    state: ComponentState,
-    files: readonly FileToAdd[],
-    answer: FilesAnswer,
-  ): { file: FileToAdd; size: number }[] {
-    const again: { file: FileToAdd; size: number }[] = [];
-    let stored = 0;
-    let failed = 0;
-    files.forEach((file, i) => {
-      const size = answer.stats[i * 2] as number;
-      const outcome = answer.outcomes[i];
-      if (outcome === FILE_STORED) {
-        const read = answer.stored[stored++];
-        if (read === undefined) throw new Error('a worker answered a file without its chunks');
-        const modified = answer.stats[i * 2 + 1] as number;
-        this.record(component, state, { name: file.name, size, ...read, modified });
-      } else if (outcome === FILE_FAILED) {
-        state.names.delete(file.name);
-        const why = answer.failed[failed++]?.error ?? 'no reason given';
-        this.failComponent(state, `${file.name}: reading it failed (${why})`);
-      } else if (
-        outcome !== FILE_UNCHANGED ||
-        file.previous === undefined ||
-        !this.reuse(component, state, file.previous)
-      ) {
-        again.push({ file, size });
-      }
-    });
-    return again;
-  }
-
   reuseArtifact(component: string, record: ArtifactRecord): boolean {
     this.ensureOpen();
     const state = this.component(component);
-    if (state.names.has(record.name)) return false;
-    if (!this.reuse(component, state, record)) return false;
-    state.names.add(record.name);
-    return true;
-  }
-
-  /** Records `record` unread if every chunk is stored in this epoch and its sizes add up. */
-  private reuse(component: string, state: ComponentState, record: ArtifactRecord): boolean {
-    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
-    if (!consistent || !record.chunks.every(([id]) => this.isStored(id))) return false;
+    this.refuseIfStreamed(component, state);
+    if (state.names.has(record.name) || !this.canReuse(record)) return false;
     this.record(component, state, record);
+    state.names.add(record.name);
     this.bytesDone += record.size;
     this.progress();
     return true;
+  }
+
+  /** Whether `record` can be reused unread: its sizes add up and its chunks are stored in this epoch. */
+  private canReuse(record: ArtifactRecord): boolean {
+    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
+    return consistent && record.chunks.every(([id]) => this.isStored(id));
+  }
+
+  /** A component whose files were added in order takes no other artifact. */
+  private refuseIfStreamed(component: string, state: ComponentState): void {
+    if (state.list === undefined) return;
+    throw RepoErrors.create(
+      'REPO_INVALID_NAME',
+      `Component ${component} has sorted files; it takes no other artifact.`,
+    );
   }
 
   private isStored(id: string): boolean {
@@ -452,7 +568,7 @@ export class Writer implements BackupWriter {
     if (result.meta !== undefined) state.meta = { ...state.meta, ...result.meta };
   }
 
-  async commit(): Promise<Manifest> {
+  async commit(): Promise<WrittenBackup> {
     this.ensureOpen();
     this.state = 'committing';
     try {
@@ -463,13 +579,12 @@ export class Writer implements BackupWriter {
       if (this.failure !== undefined) throw this.failure;
       if (this.packs.length > 0)
         this.bytesStored += (await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)).size;
-      const stored = this.buildManifest(components.map(({ stored }) => stored));
+      const stored = this.buildManifest(
+        components.map(({ stored }) => stored),
+        components.reduce((sum, { size }) => sum + size, 0),
+      );
       const bytes = sealManifest(stored, this.ctx.keys);
-      const manifest: Manifest = {
-        ...stored,
-        components: components.map(({ resolved }) => resolved),
-      };
-      const name = manifestObjectName(manifest.id);
+      const name = manifestObjectName(stored.id);
       await this.ctx.storage.put(name, bytes);
       // Read back: the very bytes sealed (so its tag and content).
       if (!(await this.ctx.storage.get(name)).equals(bytes)) {
@@ -481,7 +596,7 @@ export class Writer implements BackupWriter {
       }
       this.state = 'closed';
       await this.close();
-      return manifest;
+      return { ...stored, components: components.map(({ written }) => written) };
     } catch (error) {
       this.state = 'open'; // so that fail() closes it
       await this.fail(error);
@@ -493,31 +608,40 @@ export class Writer implements BackupWriter {
 
   /**
    * Stores each component's artifact list (section 6) through a worker, like an artifact's
-   * bytes: a list unchanged since the last backup yields chunks already stored.
+   * bytes (a list unchanged since the last backup yields chunks already stored); a list written
+   * as its files completed (`addSortedFiles`) is ended.
    */
-  private async storeLists(): Promise<{ stored: StoredComponent; resolved: ComponentRecord }[]> {
-    const out: { stored: StoredComponent; resolved: ComponentRecord }[] = [];
+  private async storeLists(): Promise<
+    { stored: StoredComponent; written: WrittenComponent; size: number }[]
+  > {
+    const out: { stored: StoredComponent; written: WrittenComponent; size: number }[] = [];
     for (const [name, state] of this.components) {
-      const artifacts = sortedByName(state.artifacts);
-      const list = await this.pool().ingest(fromSync(listPieces(artifacts)), this.cancel.signal);
       const outcome = {
         name,
         status: state.status ?? 'Succeeded',
         ...(state.reason !== undefined ? { reason: state.reason } : {}),
         meta: state.meta,
       };
+      if (state.list !== undefined) {
+        const ref = await state.list.end();
+        const written = { ...outcome, artifactCount: ref.count };
+        out.push({ stored: { ...outcome, list: ref }, written, size: state.list.bytes });
+        continue;
+      }
+      const artifacts = sortedByName(state.artifacts);
+      const list = await this.pool().ingest(fromSync(listPieces(artifacts)), this.cancel.signal);
       const ref = { count: artifacts.length, ...list };
-      out.push({ stored: { ...outcome, list: ref }, resolved: { ...outcome, artifacts } });
+      out.push({
+        stored: { ...outcome, list: ref },
+        written: { ...outcome, artifactCount: artifacts.length, artifacts },
+        size: artifacts.reduce((sum, artifact) => sum + artifact.size, 0),
+      });
     }
     return out;
   }
 
-  private buildManifest(components: readonly StoredComponent[]): StoredManifest {
+  private buildManifest(components: readonly StoredComponent[], size: number): StoredManifest {
     const finished = Date.now();
-    const size = [...this.components.values()].reduce(
-      (sum, state) => sum + state.artifacts.reduce((s, a) => s + a.size, 0),
-      0,
-    );
     return {
       id: this.id,
       created: this.createdIso,

@@ -124,8 +124,8 @@ describe('crypto pool ingest', () => {
       return result;
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    // Two buffers (one filling, one written); a step that fills a pack may take a third.
-    expect(packs.length).toBeLessThanOrEqual(3);
+    // Two buffers at most: one being filled, one handed over (and held here).
+    expect(packs.length).toBeLessThanOrEqual(2);
     expect(done).toBe(false);
     holding = false;
     release();

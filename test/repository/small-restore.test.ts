@@ -76,7 +76,7 @@ describe('restoring small files pack by pack', () => {
 
   it('restores every file whole, with its time, empty ones included', async () => {
     const src = await folder(300);
-    const backup = await backupDirectory(t.repo, src);
+    const backup = await t.repo.loadManifest((await backupDirectory(t.repo, src)).id);
     const out = join(t.dir, 'out');
     await restoreBackup(t.repo, backup.id, out);
     for (const artifact of backup.components[0]?.artifacts ?? []) {
@@ -90,7 +90,7 @@ describe('restoring small files pack by pack', () => {
 
   it('refuses a damaged blob: its file is never created, and every file written is whole', async () => {
     const src = await folder(300);
-    const backup = await backupDirectory(t.repo, src);
+    const backup = await t.repo.loadManifest((await backupDirectory(t.repo, src)).id);
     const artifacts = backup.components[0]?.artifacts ?? [];
     const victim = artifacts[200];
     if (victim === undefined) throw new Error('no victim');
