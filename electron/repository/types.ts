@@ -139,15 +139,6 @@ export interface AddArtifactOptions {
   readonly modified?: number;
 }
 
-/** A file for `BackupWriter.addFiles`. */
-export interface FileToAdd {
-  /** The artifact name. */
-  readonly name: string;
-  readonly path: string;
-  /** The file's record in an earlier backup: reused unread if size and time are unchanged. */
-  readonly previous?: ArtifactRecord;
-}
-
 /** A file for `BackupWriter.addSortedFiles`, with its entry in the last backup's list, if any. */
 export interface SortedFile {
   readonly name: string;
@@ -181,38 +172,17 @@ export interface BackupWriter {
     options?: AddArtifactOptions,
   ): Promise<ArtifactRecord>;
   /**
-   * Adds a file as one artifact, read by a crypto worker (no bytes cross the main thread unless
-   * they are new). Failures as for `addArtifact`; a file that cannot be opened or read is a
-   * REPO_ARTIFACT_READ.
-   */
-  addFile(
-    component: string,
-    name: string,
-    path: string,
-    options?: AddArtifactOptions,
-  ): Promise<ArtifactRecord>;
-  /**
-   * Adds many files to one component, read by the crypto workers in batches; a file whose size
-   * and modification time equal its `previous` record's is reused unread (when its chunks are
-   * stored in the current key epoch). A file that cannot be read, changes while being read or
-   * has an invalid name fails the component, with the reason, not the backup; storage failures
-   * and cancellation abort the whole backup.
-   */
-  addFiles(component: string, files: readonly FileToAdd[]): Promise<void>;
-  /**
    * Adds a component's files in name order (JavaScript's `<`, the order of artifact lists), as
-   * `addFiles` does, but writes the component's list as they complete instead of holding their
+   * a crypto worker reads each one (or reuses it unread when its size and modification time
+   * equal its `previous` record's and that record's chunks are stored in the current key
+   * epoch). The component's list is written as the files complete instead of holding their
    * records: memory does not grow with the number of files. An unchanged file's line is copied
-   * from the last backup's list. The component takes no other artifacts; `commit` reports its
+   * from the last backup's list. A file that cannot be read, changes while being read or has an
+   * invalid name fails the component, with the reason, not the backup; storage failures and
+   * cancellation abort the whole backup. The component takes no other artifacts; `commit` reports its
    * count, not its records. REPO_INVALID_NAME if the names are not strictly ascending.
    */
   addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void>;
-  /**
-   * Records an artifact known unchanged since an earlier backup (e.g. same size and modification
-   * time) without reading it. Returns false, recording nothing, unless every chunk is stored in
-   * the current key epoch; the caller then adds it with `addArtifact`.
-   */
-  reuseArtifact(component: string, record: ArtifactRecord): boolean;
   /** Records a component's outcome (status, reason, free-form meta). */
   setComponentResult(component: string, result: ComponentResult): void;
   /** Writes the index and the manifest (read back), releases the lock, reports the backup. */

@@ -37,7 +37,6 @@ import type {
   BackupWriter,
   ComponentResult,
   ComponentStatus,
-  FileToAdd,
   SortedFile,
   WrittenBackup,
   WrittenComponent,
@@ -83,6 +82,13 @@ const NEW_CHUNKS_EXPECTED = 128 * 1024;
 const LARGE_FILE_BYTES = 1024 * 1024;
 /** What a file of unknown size is counted as when spreading work over the workers. */
 const SMALL_FILE_WEIGHT = 64 * 1024;
+/** A file to back up, with its record in the last backup when it had one. */
+interface FileToAdd {
+  readonly name: string;
+  readonly path: string;
+  readonly previous?: ArtifactRecord;
+}
+
 /** Files sent to a worker at once: their time is opens and reads, so a batch saves round trips. */
 const FILES_PER_BATCH = 64;
 /** Batches of sorted files in flight: two per worker, so each has the next one queued. */
@@ -256,25 +262,6 @@ export class Writer implements BackupWriter {
     });
   }
 
-  addFile(
-    component: string,
-    name: string,
-    path: string,
-    options: AddArtifactOptions = {},
-  ): Promise<ArtifactRecord> {
-    return this.add(component, name, options, async (signal) => {
-      const answer = await this.pool().ingestFiles(filesRequest([{ path }], false), {
-        weight: options.expectedSize ?? SMALL_FILE_WEIGHT,
-        signal,
-      });
-      const stored = answer.stored[0];
-      if (answer.outcomes[0] === FILE_STORED && stored !== undefined) {
-        return { name, size: answer.stats[0] as number, ...stored, modified: answer.stats[1] };
-      }
-      throw new SourceFailure(new Error(answer.failed[0]?.error ?? 'the worker gave no answer'));
-    });
-  }
-
   /** Reads one artifact with `ingest` and records it; failures as BackupWriter documents. */
   private async add(
     component: string,
@@ -325,29 +312,6 @@ export class Writer implements BackupWriter {
     await this.fail(cancelled ? error : (this.failure ?? error));
     if (cancelled) return CommonErrors.create('CANCELLED', `Backup ${this.id} was cancelled.`);
     return this.failure instanceof LifeboatError ? this.failure : error;
-  }
-
-  async addFiles(component: string, files: readonly FileToAdd[]): Promise<void> {
-    this.ensureOpen();
-    const state = this.component(component);
-    this.refuseIfStreamed(component, state);
-    const accepted: FileToAdd[] = [];
-    for (const file of files) {
-      try {
-        this.reserve(component, state, file.name);
-        accepted.push(file);
-      } catch (error) {
-        this.failComponent(state, `${file.name}: ${(error as Error).message}`);
-      }
-    }
-    await this.backupFiles(accepted, {
-      done: (_, record) => this.record(component, state, record),
-      failed: (file, why) => {
-        const name = (accepted[file] as FileToAdd).name;
-        state.names.delete(name);
-        this.failComponent(state, `${name}: ${why}`);
-      },
-    });
   }
 
   async addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void> {
@@ -487,19 +451,7 @@ export class Writer implements BackupWriter {
     }
   }
 
-  reuseArtifact(component: string, record: ArtifactRecord): boolean {
-    this.ensureOpen();
-    const state = this.component(component);
-    this.refuseIfStreamed(component, state);
-    if (state.names.has(record.name) || !this.canReuse(record)) return false;
-    this.record(component, state, record);
-    state.names.add(record.name);
-    this.bytesDone += record.size;
-    this.progress();
-    return true;
-  }
-
-  /** Whether `record` can be reused unread: its sizes add up and its chunks are stored in this epoch. */
+  /** Whether `record` can be reused unread: its sizes add up, its chunks are stored in this epoch. */
   private canReuse(record: ArtifactRecord): boolean {
     const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
     return consistent && record.chunks.every(([id]) => this.isStored(id));

@@ -265,21 +265,25 @@ describe('folder backups', () => {
     const big = Buffer.concat([sqlDump(80_000, 'f'), noise(2_500_000, 'g')]);
     await mkdir(`${t.dir}/files/folder`, { recursive: true });
     await writeFile(`${t.dir}/files/big.sql`, big);
+    const files = async function* () {
+      yield { name: 'big.sql', path: `${t.dir}/files/big.sql` };
+      // Opens, then fails on the first read (EISDIR): the failure after opening is handled too.
+      yield { name: 'folder', path: `${t.dir}/files/folder` };
+      yield { name: 'gone', path: `${t.dir}/files/missing` };
+    };
     const w = await t.repo.startBackup({ source });
-    const record = await w.addFile('identity', 'big.sql', `${t.dir}/files/big.sql`, {
-      expectedSize: big.length,
-    });
-    expect(record).toMatchObject({ size: big.length, sha256: sha256(big) });
-    expect(record.chunks.length).toBeGreaterThan(1);
-    await expect(w.addFile('rbac', 'gone', `${t.dir}/files/missing`)).rejects.toMatchObject({
-      code: 'REPO_ARTIFACT_READ',
-    });
-    // Opens, then fails on the first read (EISDIR): the failure after opening is handled too.
-    await expect(w.addFile('rbac', 'folder', `${t.dir}/files/folder`)).rejects.toMatchObject({
-      code: 'REPO_ARTIFACT_READ',
-    });
-    const manifest = await w.commit();
-    expect(manifest.status).toBe('PartialSucceeded');
+    await w.addSortedFiles('identity', files());
+    await w.addArtifact('rbac', 'roles.json', streamOf(Buffer.from('{}')));
+    const written = await w.commit();
+    expect(written.status).toBe('PartialSucceeded');
+    expect(written.components[0]).toMatchObject({ status: 'Failed', artifactCount: 1 });
+    expect(written.components[0]?.reason).toMatch(
+      /folder: reading it failed.*gone: reading it failed/,
+    );
+    const manifest = await t.repo.loadManifest(written.id);
+    const [record] = manifest.components[0]?.artifacts ?? [];
+    expect(record).toMatchObject({ name: 'big.sql', size: big.length, sha256: sha256(big) });
+    expect(record?.chunks.length).toBeGreaterThan(1);
     const reader = await t.repo.openBackup(manifest.id);
     expect(sha256(await readAll(reader.openArtifact('identity', 'big.sql')))).toBe(sha256(big));
     await reader.close();
