@@ -55,6 +55,8 @@ import {
 interface ComponentState {
   status: ComponentStatus | undefined;
   reason: string | undefined;
+  /** Reasons left out of `reason` to keep it within REASON_CHARS. */
+  omitted: number;
   meta: Record<string, string>;
   artifacts: ArtifactRecord[];
   /** Names taken, including artifacts still streaming in (addArtifact may run concurrently). */
@@ -151,6 +153,7 @@ export class Writer implements BackupWriter {
       state = {
         status: undefined,
         reason: undefined,
+        omitted: 0,
         meta: {},
         artifacts: [],
         names: new Set(),
@@ -473,7 +476,7 @@ export class Writer implements BackupWriter {
 
   private failComponent(state: ComponentState, reason: string): void {
     state.status = 'Failed';
-    state.reason = state.reason === undefined ? reason : `${state.reason}; ${reason}`;
+    addReason(state, reason);
   }
 
   /** Queues a worker's full pack to be written (PACK_WRITES at once), then hands its buffer back. */
@@ -514,9 +517,7 @@ export class Writer implements BackupWriter {
     const state = this.component(component);
     // A failure recorded by addArtifact is never upgraded to success by the caller.
     if (state.status !== 'Failed' || result.status === 'Failed') state.status = result.status;
-    if (result.reason !== undefined)
-      state.reason =
-        state.reason === undefined ? result.reason : `${state.reason}; ${result.reason}`;
+    if (result.reason !== undefined) addReason(state, result.reason);
     if (result.meta !== undefined) state.meta = { ...state.meta, ...result.meta };
   }
 
@@ -571,7 +572,7 @@ export class Writer implements BackupWriter {
       const outcome = {
         name,
         status: state.status ?? 'Succeeded',
-        ...(state.reason !== undefined ? { reason: state.reason } : {}),
+        ...(state.reason !== undefined ? { reason: reasonOf(state) } : {}),
         meta: state.meta,
       };
       if (state.list !== undefined) {
@@ -628,6 +629,26 @@ export class Writer implements BackupWriter {
     await this.ctx.lock.release().catch(() => undefined);
     await this.ctx.onClose();
   }
+}
+
+/**
+ * How long a component's reason may grow: the manifest takes at most 4096 characters, and a
+ * folder with thousands of unreadable files must still make a readable manifest. Reasons beyond
+ * are counted instead.
+ */
+const REASON_CHARS = 3800;
+
+function addReason(state: ComponentState, reason: string): void {
+  const joined = state.reason === undefined ? reason : `${state.reason}; ${reason}`;
+  if (joined.length <= REASON_CHARS) state.reason = joined;
+  else if (state.reason === undefined) state.reason = `${reason.slice(0, REASON_CHARS - 1)}…`;
+  else state.omitted++;
+}
+
+function reasonOf(state: ComponentState): string | undefined {
+  if (state.omitted === 0) return state.reason;
+  const more = state.omitted === 1 ? '1 more' : `${state.omitted} more`;
+  return `${state.reason}; and ${more}`;
 }
 
 /** A chunk id's 32 bytes, in a scratch buffer valid until the next call. */

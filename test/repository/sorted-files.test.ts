@@ -113,6 +113,23 @@ describe('folder backups in list order', () => {
     await again.abort();
   });
 
+  it('a folder of thousands of unreadable files still makes a readable manifest', async () => {
+    const missing = async function* () {
+      for (let i = 0; i < 2000; i++) {
+        const name = `gone-${String(i).padStart(4, '0')}.json`;
+        yield { name, path: join(t.dir, 'nowhere', name) };
+      }
+    };
+    const w = await t.repo.startBackup({ source });
+    await w.addSortedFiles('files', missing());
+    await w.addArtifact('rbac', 'roles.json', Readable.from([Buffer.from('{}')]));
+    const written = await w.commit();
+    const component = (await t.repo.loadManifest(written.id)).components[0];
+    expect(component?.status).toBe('Failed');
+    expect(component?.reason?.length).toBeLessThanOrEqual(4096);
+    expect(component?.reason).toMatch(/^gone-\d{4}\.json: reading it failed .*; and \d+ more$/);
+  });
+
   it('a damaged last backup only means files are read again', async () => {
     const src = join(t.dir, 'src');
     await mkdir(src);
