@@ -79,10 +79,10 @@ function damaged(object: string, why: string) {
 }
 
 /**
- * Reads a list back, record by record: every chunk opened and checked against its id as it
- * arrives, every line a valid record, names strictly ascending (so unique); at the end, the whole
- * against the recorded size, SHA-256 and count. A list of any length is read in the memory of a
- * chunk. Each entry carries its line as stored. `where` names the list in errors
+ * Reads a list back, the records of one chunk at a time: every chunk opened and checked against
+ * its id as it arrives, every line a valid record, names strictly ascending (so unique); at the
+ * end, the whole against the recorded size, SHA-256 and count. A list of any length is read in
+ * the memory of a chunk. Each entry carries its line as stored. `where` names the list in errors
  * (`manifests/<id>, component <name>`).
  */
 export async function* readListEntries(
@@ -90,7 +90,7 @@ export async function* readListEntries(
   blobs: AsyncIterable<StoredBlob>,
   keys: Pick<EpochKeys, 'data' | 'chunkId'>,
   where: string,
-): AsyncGenerator<ListEntry> {
+): AsyncGenerator<ListEntry[]> {
   const sha = createHash('sha256');
   const text = new StringDecoder('utf8');
   let size = 0;
@@ -110,6 +110,7 @@ export async function* readListEntries(
     size += opened.plain.length;
     const lines = (rest + text.write(opened.plain)).split('\n');
     rest = lines.pop() ?? '';
+    const entries: ListEntry[] = [];
     for (const line of lines) {
       const record = parseRecord(line);
       if (record === undefined || (last !== undefined && !(last < record.name))) {
@@ -117,8 +118,9 @@ export async function* readListEntries(
       }
       last = record.name;
       count++;
-      yield { record, line: `${line}\n` };
+      entries.push({ record, line: `${line}\n` });
     }
+    if (entries.length > 0) yield entries;
   }
   if (rest + text.end() !== '') throw damaged(where, 'the artifact list ends inside a record');
   if (size !== ref.size || sha.digest('hex') !== ref.sha256) {

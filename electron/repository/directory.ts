@@ -38,23 +38,38 @@ interface FileEntry {
   readonly name: string;
 }
 
+/** Files the walk hands over at once: a folder of 50,000 files is not held whole in flight. */
+const RUN_FILES = 256;
+
 /**
  * Regular files under `folder`, named with `/` separators, in the order of an artifact list (the
  * full names' order, JavaScript's `<`): a folder's entries sorted with each sub-folder as if its
- * name ended in `/`, the sub-folder walked at its place. Symbolic links are not followed. Only
- * folders are listed here; the workers look at each file (size, time) when they take it, so a
- * large tree costs the main thread one call per folder, and is walked as the backup goes.
+ * name ended in `/`, the sub-folder walked at its place. Yields runs of files (a folder's, up to
+ * its next sub-folder or RUN_FILES), since an async step per file costs more than looking at it. Symbolic
+ * links are not followed. Only folders are listed here; the workers look at each file (size,
+ * time) when they take it, so a large tree costs the main thread one call per folder.
  */
-async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry> {
+async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry[]> {
   const entries = (await readdir(folder, { withFileTypes: true }))
     .filter((entry) => entry.isFile() || entry.isDirectory())
     .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let run: FileEntry[] = [];
   for (const { entry, key } of entries) {
     const path = join(folder, entry.name);
-    if (entry.isFile()) yield { path, name: prefix + key };
-    else yield* walkFiles(path, prefix + key);
+    if (entry.isFile()) {
+      run.push({ path, name: prefix + key });
+      if (run.length === RUN_FILES) {
+        yield run;
+        run = [];
+      }
+      continue;
+    }
+    if (run.length > 0) yield run;
+    run = [];
+    yield* walkFiles(path, prefix + key);
   }
+  if (run.length > 0) yield run;
 }
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
@@ -76,7 +91,7 @@ async function* parentEntries(
   repo: Repository,
   parent: string | undefined,
   component: string,
-): AsyncGenerator<ListEntry> {
+): AsyncGenerator<ListEntry[]> {
   if (parent === undefined) return;
   try {
     const { stored, index } = await repo.loadStoredManifest(parent);
@@ -90,19 +105,33 @@ async function* parentEntries(
 
 /** Walked files joined with their parent entries (both in name order): the same name pairs. */
 async function* withPrevious(
-  files: AsyncIterable<FileEntry>,
-  entries: AsyncGenerator<ListEntry>,
-): AsyncGenerator<SortedFile> {
-  let entry = (await entries.next()).value as ListEntry | undefined;
+  runs: AsyncIterable<FileEntry[]>,
+  parent: AsyncGenerator<ListEntry[]>,
+): AsyncGenerator<SortedFile[]> {
+  let entries: ListEntry[] = [];
+  let at = 0;
+  let ended = false;
+  /** Skips the entries before `name`: false when the chunk read so far ran out first. */
+  const skipTo = (name: string): boolean => {
+    while (at < entries.length && (entries[at] as ListEntry).record.name < name) at++;
+    return at < entries.length || ended;
+  };
   try {
-    for await (const file of files) {
-      while (entry !== undefined && entry.record.name < file.name) {
-        entry = (await entries.next()).value as ListEntry | undefined;
+    for await (const run of runs) {
+      const files: SortedFile[] = [];
+      for (const file of run) {
+        while (!skipTo(file.name)) {
+          const next = await parent.next();
+          if (next.done === true) ended = true;
+          else [entries, at] = [next.value, 0];
+        }
+        const entry = entries[at];
+        files.push(entry?.record.name === file.name ? { ...file, previous: entry } : file);
       }
-      yield entry?.record.name === file.name ? { ...file, previous: entry } : file;
+      yield files;
     }
   } finally {
-    await entries.return(undefined);
+    await parent.return(undefined);
   }
 }
 
@@ -134,9 +163,9 @@ export async function backupDirectory(
     const parent = await findParent(repo, source);
     let count = 0;
     const counted = async function* () {
-      for await (const file of walkFiles(root)) {
-        count++;
-        yield file;
+      for await (const run of walkFiles(root)) {
+        count += run.length;
+        yield run;
       }
     };
     await writer.addSortedFiles(

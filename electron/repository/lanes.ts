@@ -43,19 +43,23 @@ export function eachOf<T>(items: readonly T[]): () => T | undefined {
 }
 
 /**
- * Runs `task` on batches of up to `size` items from `items`, `lanes` batches at a time, and
+ * Runs `task` on batches of up to `size` items from `runs` (items given in runs of any length),
+ * `lanes` batches at a time, and
  * hands each batch's result to `emit` in the order of the batches (emits run one at a time).
  * A lane takes a new batch only while fewer than `ahead` finished batches wait for an earlier
  * one, so the results held stay bounded however slow one batch is. After a failure no batch
  * starts; the first failure is thrown once the running ones have settled.
  */
 export async function orderedBatches<T, R>(
-  items: AsyncIterable<T>,
+  runs: AsyncIterable<readonly T[]>,
   options: { readonly size: number; readonly lanes: number; readonly ahead: number },
   task: (batch: T[]) => Promise<R>,
   emit: (result: R) => Promise<void>,
 ): Promise<void> {
-  const source = items[Symbol.asyncIterator]();
+  const source = runs[Symbol.asyncIterator]();
+  /** The run being cut into batches, from `offset`. */
+  let run: readonly T[] = [];
+  let offset = 0;
   const finished = new Map<number, R>();
   let taking: Promise<unknown> = Promise.resolve();
   let exhausted = false;
@@ -71,10 +75,16 @@ export async function orderedBatches<T, R>(
         await new Promise<void>((resolve) => wake.push(resolve));
       }
       const batch: T[] = [];
-      while (!exhausted && !stop.stopped && batch.length < options.size) {
-        const item = await source.next();
-        if (item.done === true) exhausted = true;
-        else batch.push(item.value);
+      while (!stop.stopped && batch.length < options.size) {
+        if (offset === run.length) {
+          if (exhausted) break;
+          const next = await source.next();
+          if (next.done === true) exhausted = true;
+          else [run, offset] = [next.value, 0];
+          continue;
+        }
+        const end = Math.min(run.length, offset + options.size - batch.length);
+        for (; offset < end; offset++) batch.push(run[offset] as T);
       }
       return batch.length === 0 ? undefined : { batch, seq: taken++ };
     });

@@ -425,22 +425,24 @@ export class Repository {
     index: LoadedIndex,
   ): Promise<readonly ArtifactRecord[]> {
     const records: ArtifactRecord[] = [];
-    for await (const { record } of this.listEntries(manifest, component, index))
-      records.push(record);
+    for await (const entries of this.listEntries(manifest, component, index)) {
+      for (const { record } of entries) records.push(record);
+    }
     return records;
   }
 
   /**
-   * @internal a component's list entries, one by one in name order, each verified as its chunk
-   * arrives and the whole at the end (`readListEntries`): any number in constant memory.
+   * @internal a component's list entries in name order, a chunk's worth at a time, each verified
+   * as its chunk arrives and the whole at the end (`readListEntries`): any number in constant
+   * memory.
    */
   async *listEntries(
     manifest: StoredManifest,
     component: StoredComponent,
     index: LoadedIndex,
-  ): AsyncGenerator<ListEntry> {
+  ): AsyncGenerator<ListEntry[]> {
     if (component.list === undefined) {
-      for (const record of component.artifacts ?? []) yield { record, line: lineOf(record) };
+      yield (component.artifacts ?? []).map((record) => ({ record, line: lineOf(record) }));
       return;
     }
     const keys = this.requireEpoch(manifest.epoch, `Backup ${manifest.id}`);

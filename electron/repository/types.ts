@@ -172,7 +172,9 @@ export interface BackupWriter {
     options?: AddArtifactOptions,
   ): Promise<ArtifactRecord>;
   /**
-   * Adds a component's files in name order (JavaScript's `<`, the order of artifact lists), as
+   * Adds a component's files in name order (JavaScript's `<`, the order of artifact lists), given
+   * in runs of any length (a folder's at a time, say: a step per file would cost more than the
+   * file),
    * a crypto worker reads each one (or reuses it unread when its size and modification time
    * equal its `previous` record's and that record's chunks are stored in the current key
    * epoch). The component's list is written as the files complete instead of holding their
@@ -182,7 +184,7 @@ export interface BackupWriter {
    * cancellation abort the whole backup. The component takes no other artifacts; `commit` reports its
    * count, not its records. REPO_INVALID_NAME if the names are not strictly ascending.
    */
-  addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void>;
+  addSortedFiles(component: string, files: AsyncIterable<readonly SortedFile[]>): Promise<void>;
   /** Records a component's outcome (status, reason, free-form meta). */
   setComponentResult(component: string, result: ComponentResult): void;
   /** Writes the index and the manifest (read back), releases the lock, reports the backup. */

@@ -148,12 +148,15 @@ interface OpenFile extends Artifact {
 interface FilesJob {
   readonly kind: 'files';
   readonly job: number;
-  readonly paths: string[];
-  readonly previous: Float64Array;
+  /** Per file: path, last recorded size, last recorded time (`FilesRequest.files`). */
+  readonly fields: string[];
+  readonly count: number;
   readonly deferAbove: number | undefined;
-  readonly answer: FilesAnswer;
-  /** Files answered so far (the next one is `paths[done]`). */
-  done: number;
+  /** The answer so far (`FilesAnswer`); its length is the number of files answered. */
+  outcomes: string;
+  readonly stats: number[];
+  readonly stored: FilesAnswer['stored'];
+  readonly failed: FilesAnswer['failed'];
   current: OpenFile | undefined;
 }
 
@@ -202,20 +205,18 @@ export class Ingest {
   handle(request: WorkerRequest): boolean {
     switch (request.op) {
       case 'files': {
-        const paths = request.paths.split('\0');
+        const fields = request.files.split('\0');
+        const count = Math.floor(fields.length / 3);
         this.work.push({
           kind: 'files',
           job: request.job,
-          paths,
-          previous: request.previous,
+          fields,
+          count,
           deferAbove: request.deferAbove,
-          answer: {
-            outcomes: new Uint8Array(paths.length),
-            stats: new Float64Array(paths.length * 2),
-            stored: [],
-            failed: [],
-          },
-          done: 0,
+          outcomes: '',
+          stats: [],
+          stored: [],
+          failed: [],
           current: undefined,
         });
         break;
@@ -348,7 +349,7 @@ export class Ingest {
   private stepFiles(job: FilesJob): void {
     const file = job.current;
     if (file === undefined) {
-      if (job.done === job.paths.length) {
+      if (job.outcomes.length === job.count) {
         this.remove(job);
         this.reportProgress();
         this.answer(job);
@@ -372,30 +373,26 @@ export class Ingest {
   }
 
   private answer(job: FilesJob): void {
-    const { outcomes, stats } = job.answer;
-    this.reply({ kind: 'files', job: job.job, ...job.answer }, [
-      outcomes.buffer as ArrayBuffer,
-      stats.buffer as ArrayBuffer,
-    ]);
+    const { outcomes, stats, stored, failed } = job;
+    this.reply({ kind: 'files', job: job.job, outcomes, stats: stats.join(','), stored, failed });
   }
 
   /** Records the outcome of the job's next file. */
   private settle(job: FilesJob, outcome: number, size: number, modified: number): void {
-    job.answer.outcomes[job.done] = outcome;
-    job.answer.stats[job.done * 2] = size;
-    job.answer.stats[job.done * 2 + 1] = modified;
-    job.done++;
+    job.outcomes += String(outcome);
+    job.stats.push(size, modified);
   }
 
   /** Looks at the next file: unchanged, large (deferred) or unreadable are answered at once. */
   private openFile(job: FilesJob): void {
-    const path = job.paths[job.done] as string;
+    const at = job.outcomes.length * 3;
+    const path = job.fields[at] as string;
     try {
       const info = lstatSync(path);
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
       const [size, modified] = [info.size, info.mtimeMs];
-      const at = job.done * 2;
-      if (job.previous[at] === size && job.previous[at + 1] === modified) {
+      const [lastSize, lastModified] = [job.fields[at + 1], job.fields[at + 2]];
+      if (lastSize !== '' && Number(lastSize) === size && Number(lastModified) === modified) {
         this.settle(job, FILE_UNCHANGED, size, modified);
         return;
       }
@@ -416,18 +413,18 @@ export class Ingest {
     this.closeFile(job);
     if (file.size !== file.expected) {
       const error = `it changed while being read (${file.expected} bytes listed, ${file.size} read)`;
-      job.answer.failed.push({ error, code: 'CHANGED' });
+      job.failed.push({ error, code: 'CHANGED' });
       this.settle(job, FILE_FAILED, NaN, NaN);
       return;
     }
-    job.answer.stored.push({ sha256: file.sha.digest('hex'), chunks: file.chunks });
+    job.stored.push({ sha256: file.sha.digest('hex'), chunks: file.chunks });
     this.settle(job, FILE_STORED, file.size, file.modified);
   }
 
   private failFile(job: FilesJob, error: unknown): void {
     this.closeFile(job);
     const code = (error as NodeJS.ErrnoException).code;
-    job.answer.failed.push({ error: messageOf(error), code });
+    job.failed.push({ error: messageOf(error), code });
     this.settle(job, FILE_FAILED, NaN, NaN);
   }
 

@@ -19,17 +19,18 @@ export interface WorkerSetup {
 
 /**
  * A batch of files to back up, in a form that crosses threads cheaply (a 62,000-file folder is
- * a thousand batches): paths joined by NUL, which no path contains, and per file the size and
- * modification time the last backup recorded (NaN when there is none): equal now means unchanged.
+ * a thousand batches, and a typed array in a message costs more than a string of the whole
+ * batch): per file its path, then the size and modification time the last backup recorded
+ * (empty when there is none), all joined by NUL, which no path contains. Equal size and time now
+ * mean unchanged. Numbers are JavaScript's shortest round-trip decimals.
  */
 export interface FilesRequest {
-  readonly paths: string;
-  readonly previous: Float64Array;
+  readonly files: string;
   /** Files of this many bytes or more are answered LARGE, unread. */
   readonly deferAbove: number | undefined;
 }
 
-/** What became of each file of a batch (`FilesAnswer.outcomes`). */
+/** What became of each file of a batch (`FilesAnswer.outcomes`, one digit per file). */
 export const FILE_UNCHANGED = 0;
 /** Not read: at least `deferAbove` bytes; the main thread sends it again on its own. */
 export const FILE_LARGE = 1;
@@ -38,9 +39,10 @@ export const FILE_FAILED = 3;
 
 /** The answer to a batch, file by file in its order. */
 export interface FilesAnswer {
-  readonly outcomes: Uint8Array;
-  /** Size and modification time per file, as looked at (NaN for a failed one). */
-  readonly stats: Float64Array;
+  /** One digit per file: FILE_UNCHANGED ... FILE_FAILED. */
+  readonly outcomes: string;
+  /** Per file its size and modification time as looked at, comma-separated (NaN if failed). */
+  readonly stats: string;
   /** The files read, in order: their SHA-256 and chunks. */
   readonly stored: { readonly sha256: string; readonly chunks: ChunkRef[] }[];
   /** The files that failed, in order: why. */

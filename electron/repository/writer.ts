@@ -317,7 +317,10 @@ export class Writer implements BackupWriter {
     return this.failure instanceof LifeboatError ? this.failure : error;
   }
 
-  async addSortedFiles(component: string, files: AsyncIterable<SortedFile>): Promise<void> {
+  async addSortedFiles(
+    component: string,
+    files: AsyncIterable<readonly SortedFile[]>,
+  ): Promise<void> {
     this.ensureOpen();
     const state = this.component(component);
     if (state.names.size > 0 || state.list !== undefined) {
@@ -402,16 +405,17 @@ export class Writer implements BackupWriter {
       answer: FilesAnswer,
     ): { file: number; size: number }[] => {
       const again: { file: number; size: number }[] = [];
+      const stats = answer.stats.split(',').map(Number);
       let stored = 0;
       let failed = 0;
       indices.forEach((file, i) => {
-        const size = answer.stats[i * 2] as number;
-        const outcome = answer.outcomes[i];
+        const size = stats[i * 2] as number;
+        const outcome = answer.outcomes.charCodeAt(i) - ZERO;
         const previous = (files[file] as FileToAdd).previous;
         if (outcome === FILE_STORED) {
           const read = answer.stored[stored++];
           if (read === undefined) throw new Error('a worker answered a file without its chunks');
-          const modified = answer.stats[i * 2 + 1] as number;
+          const modified = stats[i * 2 + 1] as number;
           const name = (files[file] as FileToAdd).name;
           on.done(file, { name, size, ...read, modified }, false);
         } else if (outcome === FILE_FAILED) {
@@ -651,6 +655,9 @@ function reasonOf(state: ComponentState): string | undefined {
   return `${state.reason}; and ${more}`;
 }
 
+/** The char code of '0': outcomes are digits. */
+const ZERO = 48;
+
 /** A chunk id's 32 bytes, in a scratch buffer valid until the next call. */
 const idScratch = Buffer.alloc(32);
 function idBytes(hex: string): Buffer {
@@ -659,23 +666,20 @@ function idBytes(hex: string): Buffer {
 }
 
 /**
- * A batch request for files (worker-protocol.ts): paths joined by NUL and, when `withPrevious`,
- * each file's last recorded size and time (else NaN: every file is read).
+ * A batch request for files (`FilesRequest`): per file its path and, when `withPrevious`, its
+ * last recorded size and time (else empty: every file is read), joined by NUL.
  */
 function filesRequest(
   files: readonly Pick<FileToAdd, 'path' | 'previous'>[],
   withPrevious: boolean,
   deferAbove?: number,
 ): FilesRequest {
-  const previous = new Float64Array(files.length * 2).fill(NaN);
-  if (withPrevious) {
-    files.forEach((file, i) => {
-      if (file.previous?.modified === undefined) return;
-      previous[i * 2] = file.previous.size;
-      previous[i * 2 + 1] = file.previous.modified;
-    });
+  const fields: (string | number)[] = [];
+  for (const { path, previous } of files) {
+    const known = withPrevious && previous?.modified !== undefined;
+    fields.push(path, known ? previous.size : '', known ? (previous.modified as number) : '');
   }
-  return { paths: files.map((file) => file.path).join('\0'), previous, deferAbove };
+  return { files: fields.join('\0'), deferAbove };
 }
 
 async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -67,9 +67,11 @@ async function readList(
   where: string,
 ): Promise<ArtifactRecord[]> {
   const records: ArtifactRecord[] = [];
-  for await (const { record, line } of readListEntries(ref, blobs, keys, where)) {
-    expect(line.endsWith('\n')).toBe(true);
-    records.push(record);
+  for await (const entries of readListEntries(ref, blobs, keys, where)) {
+    for (const { record, line } of entries) {
+      expect(line.endsWith('\n')).toBe(true);
+      records.push(record);
+    }
   }
   return records;
 }

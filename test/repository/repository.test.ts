@@ -266,10 +266,12 @@ describe('folder backups', () => {
     await mkdir(`${t.dir}/files/folder`, { recursive: true });
     await writeFile(`${t.dir}/files/big.sql`, big);
     const files = async function* () {
-      yield { name: 'big.sql', path: `${t.dir}/files/big.sql` };
+      yield [{ name: 'big.sql', path: `${t.dir}/files/big.sql` }];
       // Opens, then fails on the first read (EISDIR): the failure after opening is handled too.
-      yield { name: 'folder', path: `${t.dir}/files/folder` };
-      yield { name: 'gone', path: `${t.dir}/files/missing` };
+      yield [
+        { name: 'folder', path: `${t.dir}/files/folder` },
+        { name: 'gone', path: `${t.dir}/files/missing` },
+      ];
     };
     const w = await t.repo.startBackup({ source });
     await w.addSortedFiles('identity', files());

@@ -8,8 +8,11 @@ import { manifestObjectName, openManifest } from '../../electron/repository/mani
 import { packObjectName } from '../../electron/repository/store.js';
 import { makeRepo, sha256, source, type TestRepo } from './helpers.js';
 
+/** 0 .. n-1, in runs of uneven lengths (1, 2, ... 13, then again). */
 async function* count(n: number) {
-  for (let i = 0; i < n; i++) yield i;
+  for (let i = 0, length = 1; i < n; i += length, length = (length % 13) + 1) {
+    yield Array.from({ length: Math.min(length, n - i) }, (_, k) => i + k);
+  }
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,8 +98,8 @@ describe('folder backups in list order', () => {
     await writeFile(join(src, 'a'), 'a');
     await writeFile(join(src, 'b'), 'b');
     const unordered = async function* () {
-      yield { name: 'b', path: join(src, 'b') };
-      yield { name: 'a', path: join(src, 'a') };
+      yield [{ name: 'b', path: join(src, 'b') }];
+      yield [{ name: 'a', path: join(src, 'a') }];
     };
     const w = await t.repo.startBackup({ source });
     await expect(w.addSortedFiles('files', unordered())).rejects.toMatchObject({
@@ -104,7 +107,7 @@ describe('folder backups in list order', () => {
     });
     const again = await t.repo.startBackup({ source });
     const inOrder = async function* () {
-      yield { name: 'a', path: join(src, 'a') };
+      yield [{ name: 'a', path: join(src, 'a') }];
     };
     await again.addSortedFiles('files', inOrder());
     await expect(
@@ -117,7 +120,7 @@ describe('folder backups in list order', () => {
     const missing = async function* () {
       for (let i = 0; i < 2000; i++) {
         const name = `gone-${String(i).padStart(4, '0')}.json`;
-        yield { name, path: join(t.dir, 'nowhere', name) };
+        yield [{ name, path: join(t.dir, 'nowhere', name) }];
       }
     };
     const w = await t.repo.startBackup({ source });
