@@ -291,13 +291,14 @@ const restore: Command = {
     if (id === undefined || to === undefined)
       throw CliErrors.create('CLI_USAGE', 'Give the backup id and --to DIR.');
     const component = stringOption(args, 'component');
-    const manifest = await withRepository(ctx, args, (repo) =>
+    const restored = await withRepository(ctx, args, (repo) =>
       restoreBackup(repo, id, to, { signal: ctx.signal, ...(component ? { component } : {}) }),
     );
     printResult(
       ctx,
-      { id, to: resolve(to), size: manifest.size },
-      () => `Restored ${id} (${formatBytes(manifest.size)}) to ${resolve(to)}.`,
+      { id, to: resolve(to), files: restored.files, size: restored.bytes },
+      () =>
+        `Restored ${id} (${restored.files} files, ${formatBytes(restored.bytes)}) to ${resolve(to)}.`,
     );
     return 0;
   },

@@ -9,9 +9,9 @@ import { RepoErrors } from './errors.js';
 import { eachOf, runLanes } from './lanes.js';
 import type { BackupReader, Repository } from './repository.js';
 import type {
+  ArtifactRecord,
   BackupSource,
   ListEntry,
-  Manifest,
   ProgressListener,
   SortedFile,
   WrittenBackup,
@@ -21,7 +21,9 @@ import type {
  * Files of several chunks restored at once; each has a few chunks read ahead and up to two 1 MiB
  * batches on their way to its worker, so this bounds restore memory.
  */
-const RESTORES_IN_FLIGHT = 4;
+const RESTORES_IN_FLIGHT = 3;
+/** List chunks (a few thousand files each) being restored at once. */
+const WINDOWS_IN_FLIGHT = 2;
 
 export interface DirectoryBackupOptions {
   /** Component name (default `files`). */
@@ -205,16 +207,24 @@ function targetPath(root: string, parts: readonly string[]): string {
   return path;
 }
 
+/** What a folder restore restored. */
+export interface RestoreResult {
+  readonly id: string;
+  readonly files: number;
+  readonly bytes: number;
+}
+
 /**
  * Restores a backup into an empty (or new) folder, verifying every chunk and each file's SHA-256.
- * With several components each goes into a sub-folder of its name.
+ * With several components each goes into a sub-folder of its name. The backup's lists are read
+ * a chunk's worth of files at a time: memory does not grow with the number of files.
  */
 export async function restoreBackup(
   repo: Repository,
   id: string,
   to: string,
   options: RestoreOptions = {},
-): Promise<Manifest> {
+): Promise<RestoreResult> {
   const root = resolve(to);
   const reader = await repo.openBackup(id, options.signal ? { signal: options.signal } : {});
   try {
@@ -228,10 +238,9 @@ async function restoreWith(
   reader: BackupReader,
   root: string,
   options: RestoreOptions,
-): Promise<Manifest> {
-  const manifest = reader.manifest;
-  const id = manifest.id;
-  const components = manifest.components.filter(
+): Promise<RestoreResult> {
+  const { id } = reader.manifest;
+  const components = reader.manifest.components.filter(
     (c) => options.component === undefined || c.name === options.component,
   );
   if (components.length === 0) {
@@ -247,25 +256,10 @@ async function restoreWith(
       `${root} is not empty; restore into an empty folder.`,
     );
   await mkdir(root, { recursive: true });
-  const total = components.reduce((sum, c) => sum + c.artifacts.reduce((s, a) => s + a.size, 0), 0);
+  const total = options.component === undefined ? reader.manifest.size : undefined;
   const started = Date.now();
   let done = 0;
-  const jobs = components.flatMap((component) =>
-    component.artifacts.map((artifact) => ({ component, artifact })),
-  );
-  type Job = (typeof jobs)[number];
-  const folders = new Set<string>([root]);
-  const prepare = async ({ component, artifact }: Job) => {
-    const parts = components.length === 1 ? [artifact.name] : [component.name, artifact.name];
-    const path = targetPath(root, parts);
-    const folder = dirname(path);
-    // Each folder is created once, not once per file.
-    if (!folders.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      folders.add(folder);
-    }
-    return { path, temp: `${path}.lifeboat-partial` };
-  };
+  let files = 0;
   const progress = (bytes: number, component?: string, artifact?: string) => {
     done += bytes;
     options.onProgress?.({
@@ -277,32 +271,92 @@ async function restoreWith(
       artifact,
     });
   };
-  const signal = options.signal ? { signal: options.signal } : {};
-  const targets = [];
-  for (const job of jobs) targets.push({ job, ...(await prepare(job)) });
-  // Files of one chunk (most small files) are restored pack by pack, many per read; the others
-  // each by a worker, written under a temporary name, checked, then renamed.
-  const small = targets.filter(({ job }) => job.artifact.chunks.length <= 1);
-  const large = targets.filter(({ job }) => job.artifact.chunks.length > 1);
-  await reader.restoreSmallFiles(
-    small.map(({ job, path }) => ({
-      component: job.component.name,
-      name: job.artifact.name,
-      path,
-    })),
-    { ...signal, onBytes: (bytes) => progress(bytes) },
+  const folders = new Set<string>([root]);
+  // A list chunk's files at a time, the next one's while the last one's are still restoring.
+  const windows = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const settle = (work: Promise<void>) => {
+    windows.add(work);
+    work.then(
+      () => windows.delete(work),
+      (error: unknown) => {
+        windows.delete(work);
+        failure ??= { error };
+      },
+    );
+  };
+  try {
+    for (const component of components) {
+      const place = (artifact: ArtifactRecord) =>
+        targetPath(
+          root,
+          components.length === 1 ? [artifact.name] : [component.name, artifact.name],
+        );
+      for await (const entries of reader.entries(component.name)) {
+        const targets: RestoreTarget[] = [];
+        for (const { record } of entries) {
+          const path = place(record);
+          const folder = dirname(path);
+          // Each folder is created once, not once per file.
+          if (!folders.has(folder)) {
+            await mkdir(folder, { recursive: true });
+            folders.add(folder);
+          }
+          targets.push({ artifact: record, path, label: `${component.name}/${record.name}` });
+        }
+        settle(restoreTargets(reader, targets, options.signal, progress));
+        files += targets.length;
+        while (windows.size >= WINDOWS_IN_FLIGHT && failure === undefined) {
+          await Promise.race(windows).catch(() => undefined);
+        }
+        if (failure !== undefined) break;
+      }
+      if (failure !== undefined) break;
+    }
+  } finally {
+    // Nothing is still being written when this returns or throws.
+    await Promise.allSettled([...windows]);
+  }
+  if (failure !== undefined) throw failure.error;
+  return { id, files, bytes: done };
+}
+
+interface RestoreTarget {
+  readonly artifact: ArtifactRecord;
+  readonly path: string;
+  /** `component/name`, for messages. */
+  readonly label: string;
+}
+
+/**
+ * Restores files: those of one chunk (most small files) pack by pack, many per read; the others
+ * each by a worker, written under a temporary name, checked, then renamed.
+ */
+async function restoreTargets(
+  reader: BackupReader,
+  targets: readonly RestoreTarget[],
+  signal: AbortSignal | undefined,
+  progress: (bytes: number, component?: string, artifact?: string) => void,
+): Promise<void> {
+  const signalled = signal ? { signal } : {};
+  const small = reader.restoreSmallFiles(
+    targets.filter(({ artifact }) => artifact.chunks.length <= 1),
+    { ...signalled, onBytes: (bytes) => progress(bytes) },
   );
-  await runLanes(eachOf(large), RESTORES_IN_FLIGHT, async ({ job, path, temp }) => {
-    const onBytes = (bytes: number) => progress(bytes, job.component.name, job.artifact.name);
+  const large = targets.filter(({ artifact }) => artifact.chunks.length > 1);
+  const each = runLanes(eachOf(large), RESTORES_IN_FLIGHT, async ({ artifact, path, label }) => {
     await reader.restoreFile(
-      job.component.name,
-      job.artifact.name,
-      { path, temp },
+      artifact,
+      label,
+      { path, temp: `${path}.lifeboat-partial` },
       {
-        ...signal,
-        onBytes,
+        ...signalled,
+        onBytes: (bytes) => progress(bytes, undefined, label),
       },
     );
   });
-  return manifest;
+  // Both settle before the first failure is thrown: nothing is left being written behind it.
+  const [first, second] = await Promise.allSettled([small, each]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
 }

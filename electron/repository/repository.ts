@@ -35,7 +35,7 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
-import { restoreSmallFiles } from './small-restore.js';
+import { restoreSmallFiles, type SmallFile } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
@@ -504,16 +504,15 @@ export class Repository {
    * artifacts as the caller reads. Close it when done (restore of a folder, a recovery run).
    */
   async openBackup(id: string, options: { signal?: AbortSignal } = {}): Promise<BackupReader> {
-    const manifest = await this.loadManifest(id);
+    const { stored, index } = await this.loadStoredManifest(id);
     const lock = await RepositoryLock.acquire(this.storage, {
       exclusive: false,
       operation: 'restore',
       ...(options.signal ? { signal: options.signal } : {}),
     });
     try {
-      const index = await this.loadIndex();
-      const pool = this.poolFor(manifest.epoch);
-      return new BackupReader(this, manifest, index, pool, lock);
+      const pool = this.poolFor(stored.epoch);
+      return new BackupReader(this, stored, index, pool, lock);
     } catch (error) {
       await lock.release();
       throw error;
@@ -533,7 +532,7 @@ export class Repository {
   ): Promise<Readable> {
     const reader = await this.openBackup(id, options.signal ? { signal: options.signal } : {});
     try {
-      const stream = reader.openArtifact(component, name, options);
+      const stream = await reader.openArtifact(component, name, options);
       stream.once('close', () => void reader.close());
       return stream;
     } catch (error) {
@@ -752,36 +751,60 @@ export class Repository {
   }
 }
 
-/** One backup opened for reading (see `Repository.openBackup`). */
+/**
+ * One backup opened for reading (see `Repository.openBackup`). A component's artifact records
+ * are read when first needed, and kept; a whole folder is read entry by entry (`entries`).
+ */
 export class BackupReader {
   private closed = false;
+  /** Packs kept open across the artifacts read through this reader. */
+  private readonly packs: PackReaders;
+  /** Artifacts by component, then by name: read on first use of the component. */
+  private readonly records = new Map<string, Promise<Map<string, ArtifactRecord>>>();
 
   /** @internal */
   constructor(
     private readonly repo: Repository,
-    readonly manifest: Manifest,
+    /** The manifest as stored: components' outcomes, their lists not read. */
+    readonly manifest: StoredManifest,
     private readonly index: LoadedIndex,
     private readonly pool: CryptoPool,
     private readonly lock: RepositoryLock,
   ) {
     this.packs = new PackReaders(repo.storage);
-    for (const component of manifest.components) {
-      this.artifacts.set(component.name, new Map(component.artifacts.map((a) => [a.name, a])));
-    }
   }
 
-  /** Packs kept open across the artifacts read through this reader. */
-  private readonly packs: PackReaders;
-  /** Artifacts by component and name: a restore looks up every one (tens of thousands). */
-  private readonly artifacts = new Map<string, Map<string, ArtifactRecord>>();
-
-  private artifact(component: string, name: string): ArtifactRecord {
+  private ensureOpen(): void {
     if (this.closed)
       throw RepoErrors.create(
         'REPO_WRITER_CLOSED',
         `The reader of backup ${this.manifest.id} is closed.`,
       );
-    const artifact = this.artifacts.get(component)?.get(name);
+  }
+
+  private component(name: string): StoredComponent {
+    const found = this.manifest.components.find((c) => c.name === name);
+    if (found === undefined) {
+      throw RepoErrors.create(
+        'REPO_ARTIFACT_NOT_FOUND',
+        `Backup ${this.manifest.id} has no component ${name}.`,
+      );
+    }
+    return found;
+  }
+
+  private async artifact(component: string, name: string): Promise<ArtifactRecord> {
+    this.ensureOpen();
+    let records = this.records.get(component);
+    if (records === undefined) {
+      const found = this.component(component);
+      records = this.repo
+        .artifactsOf(this.manifest, found, this.index)
+        .then((list) => new Map(list.map((a) => [a.name, a])));
+      records.catch(() => this.records.delete(component)); // a failed read is not kept
+      this.records.set(component, records);
+    }
+    const artifact = (await records).get(name);
     if (artifact === undefined) {
       throw RepoErrors.create(
         'REPO_ARTIFACT_NOT_FOUND',
@@ -791,18 +814,25 @@ export class BackupReader {
     return artifact;
   }
 
+  /** A component's list entries in name order, a chunk's worth at a time (`Repository.listEntries`). */
+  entries(component: string): AsyncGenerator<ListEntry[]> {
+    this.ensureOpen();
+    return this.repo.listEntries(this.manifest, this.component(component), this.index);
+  }
+
   /**
    * Restores one artifact into a file, the per-byte work (open, verify, write, hash) in a crypto
    * worker: written to `target.temp`, its SHA-256 checked, renamed to `target.path`, its time
-   * set. REPO_DAMAGED when its data is refused; a file system error keeps its code.
+   * set. REPO_DAMAGED when its data is refused (`label`, `component/name`, names it); a file
+   * system error keeps its code.
    */
   async restoreFile(
-    component: string,
-    name: string,
+    artifact: ArtifactRecord,
+    label: string,
     target: { readonly path: string; readonly temp: string },
     options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
   ): Promise<void> {
-    const artifact = this.artifact(component, name);
+    this.ensureOpen();
     const blobs = this.repo.readBlobs(artifact.chunks, this.index, options.signal, this.packs);
     const full = { ...target, sha256: artifact.sha256, modified: artifact.modified };
     try {
@@ -810,7 +840,7 @@ export class BackupReader {
     } catch (error) {
       if (!(error instanceof RestoreError)) throw error;
       if (error.damaged) {
-        throw RepoErrors.create('REPO_DAMAGED', `${component}/${name}: ${error.message}.`);
+        throw RepoErrors.create('REPO_DAMAGED', `${label}: ${error.message}.`);
       }
       throw Object.assign(new Error(error.message), { code: error.code }); // as fs reports it
     }
@@ -822,16 +852,14 @@ export class BackupReader {
    * for `restoreFile`.
    */
   async restoreSmallFiles(
-    files: readonly { readonly component: string; readonly name: string; readonly path: string }[],
+    files: readonly SmallFile[],
     options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
   ): Promise<void> {
-    const small = files.map(({ component, name, path }) => {
-      const artifact = this.artifact(component, name);
-      if (artifact.chunks.length > 1)
-        throw new RangeError(`${component}/${name} has more than one chunk`);
-      return { artifact, path, label: `${component}/${name}` };
-    });
-    await restoreSmallFiles(small, {
+    this.ensureOpen();
+    for (const { artifact, label } of files) {
+      if (artifact.chunks.length > 1) throw new RangeError(`${label} has more than one chunk`);
+    }
+    await restoreSmallFiles(files, {
       index: this.index,
       pool: this.pool,
       readers: this.packs,
@@ -841,8 +869,12 @@ export class BackupReader {
   }
 
   /** A verified plaintext stream of one artifact from `offset` (REPO_ARTIFACT_NOT_FOUND if absent). */
-  openArtifact(component: string, name: string, options: OpenArtifactOptions = {}): Readable {
-    const artifact = this.artifact(component, name);
+  async openArtifact(
+    component: string,
+    name: string,
+    options: OpenArtifactOptions = {},
+  ): Promise<Readable> {
+    const artifact = await this.artifact(component, name);
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > artifact.size) {
       throw RepoErrors.create(

@@ -287,7 +287,9 @@ describe('folder backups', () => {
     expect(record).toMatchObject({ name: 'big.sql', size: big.length, sha256: sha256(big) });
     expect(record?.chunks.length).toBeGreaterThan(1);
     const reader = await t.repo.openBackup(manifest.id);
-    expect(sha256(await readAll(reader.openArtifact('identity', 'big.sql')))).toBe(sha256(big));
+    expect(sha256(await readAll(await reader.openArtifact('identity', 'big.sql')))).toBe(
+      sha256(big),
+    );
     await reader.close();
   });
 
@@ -309,7 +311,7 @@ describe('folder backups', () => {
     const report = await t.repo.check({ readData: true });
     expect(report.ok).toBe(true);
     const reader = await t.repo.openBackup(manifest.id);
-    expect(sha256(await readAll(reader.openArtifact('keyvault', 'b')))).toBe(sha256(shared));
+    expect(sha256(await readAll(await reader.openArtifact('keyvault', 'b')))).toBe(sha256(shared));
     await reader.close();
   });
 
