@@ -35,7 +35,7 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
-import { restoreSmallFiles, type SmallFile } from './small-restore.js';
+import { rangeBuffers, restoreSmallFiles, type SmallFile } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
 import type {
@@ -759,6 +759,8 @@ export class BackupReader {
   private closed = false;
   /** Packs kept open across the artifacts read through this reader. */
   private readonly packs: PackReaders;
+  /** Buffers pack ranges are read into by `restoreSmallFiles`, reused across its calls. */
+  private readonly rangeBuffers = rangeBuffers();
   /** Artifacts by component, then by name: read on first use of the component. */
   private readonly records = new Map<string, Promise<Map<string, ArtifactRecord>>>();
 
@@ -861,6 +863,7 @@ export class BackupReader {
     }
     await restoreSmallFiles(files, {
       index: this.index,
+      buffers: this.rangeBuffers,
       pool: this.pool,
       readers: this.packs,
       signal: options.signal,

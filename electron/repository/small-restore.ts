@@ -16,7 +16,7 @@ import type { ArtifactRecord } from './types.js';
 import type { SmallFileTarget } from './worker-protocol.js';
 
 /** A range read covers at most this much of a pack... */
-const RANGE_BYTES = 4 * 1024 * 1024;
+const RANGE_BYTES = 2 * 1024 * 1024;
 /** ...and skips at most this much between two blobs it needs (else a new range starts). */
 const GAP_BYTES = 64 * 1024;
 /** Ranges in flight: two per worker, so each has the next one when it ends one. */
@@ -86,8 +86,16 @@ export function planRanges(files: readonly SmallFile[], index: LoadedIndex): Ran
   return ranges;
 }
 
+/** The buffers ranges are read into, for a restore's whole length (`restoreSmallFiles`). */
+export function rangeBuffers(): BufferPool {
+  // Two restores of a reader may overlap (a list chunk's files while the next one's start).
+  return new BufferPool(2 * RANGES_IN_FLIGHT, RANGE_BYTES);
+}
+
 export interface SmallRestoreContext {
   readonly index: LoadedIndex;
+  /** Reused across calls (`rangeBuffers`). */
+  readonly buffers: BufferPool;
   readonly pool: CryptoPool;
   readonly readers: PackReaders;
   readonly signal: AbortSignal | undefined;
@@ -104,7 +112,7 @@ export async function restoreSmallFiles(
   files: readonly SmallFile[],
   context: SmallRestoreContext,
 ): Promise<void> {
-  const buffers = new BufferPool(RANGES_IN_FLIGHT, RANGE_BYTES);
+  const { buffers } = context;
   const ranges = planRanges(files, context.index);
   await runLanes(eachOf(ranges), RANGES_IN_FLIGHT, async (range) => {
     context.signal?.throwIfAborted();

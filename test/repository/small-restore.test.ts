@@ -26,7 +26,7 @@ const file = (name: string, chunks: [string, number][]): SmallFile => ({
 });
 
 describe('planning small-file reads (pure)', () => {
-  it('groups by pack in offset order, splits at 4 MiB and at gaps over 64 KiB, empty files apart', () => {
+  it('groups by pack in offset order, splits at 2 MiB and at gaps over 64 KiB, empty files apart', () => {
     const KiB = 1024;
     const index = indexOf({
       [id(1)]: { pack: 'b', offset: 0, length: 10 * KiB },
@@ -41,7 +41,8 @@ describe('planning small-file reads (pure)', () => {
       ranges.map((r) => [r.pack, r.start / KiB, r.end / KiB, r.files.map((f) => f.artifact.name)]),
     ).toEqual([
       [undefined, 0, 0, ['empty']],
-      ['a', 0, 4020, ['f3', 'f4']],
+      ['a', 0, 10, ['f3']],
+      ['a', 20, 4020, ['f4']],
       ['a', 5000, 5010, ['f2']],
       ['a', 5100, 5110, ['f5']],
       ['b', 0, 10, ['f1']],
