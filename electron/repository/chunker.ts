@@ -288,19 +288,17 @@ export class FastCdc {
     if (held < min) return 0;
     let at = Math.max(this.scanned, start + min);
     let hash = this.hash;
-    const normal = start + Math.min(avg, held);
-    if (at < normal) {
-      const cut = this.scan(DATA_AT + at, DATA_AT + normal, hash, this.maskSmall);
+    // Up to avg the harder mask, then the easier one up to max.
+    const stretches: [number, number][] = [
+      [start + Math.min(avg, held), this.maskSmall],
+      [start + Math.min(max, held), this.maskLarge],
+    ];
+    for (const [until, mask] of stretches) {
+      if (at >= until) continue;
+      const cut = this.scan(DATA_AT + at, DATA_AT + until, hash, mask);
       if (cut > 0) return cut - DATA_AT - start;
       hash = this.hashCell[0] as number;
-      at = normal;
-    }
-    const limit = start + Math.min(max, held);
-    if (at < limit) {
-      const cut = this.scan(DATA_AT + at, DATA_AT + limit, hash, this.maskLarge);
-      if (cut > 0) return cut - DATA_AT - start;
-      hash = this.hashCell[0] as number;
-      at = limit;
+      at = until;
     }
     if (held >= max) return max;
     this.scanned = at;

@@ -583,15 +583,14 @@ export class CryptoPool {
     length: number,
     files: SmallFileTarget[],
   ): Promise<{ bytes: Buffer; failure: RestoreFailure | undefined }> {
-    const job = this.nextJob++;
-    const whole = transferable(bytes);
-    const reply = await this.job(
-      this.leastBusy(),
-      { op: 'restoreSmall', job, bytes: whole, length, files },
-      [whole],
-    );
-    if (!reply.ok || !('failure' in reply))
-      throw new Error(`restoring files failed: ${reply.ok ? 'bad reply' : reply.error}`);
+    const reply = await this.lend(bytes, (job, whole) => ({
+      op: 'restoreSmall',
+      job,
+      bytes: whole,
+      length,
+      files,
+    }));
+    if (!('failure' in reply)) throw new Error('restoring files failed: bad reply');
     return { bytes: Buffer.from(reply.bytes), failure: reply.failure };
   }
 
@@ -605,16 +604,27 @@ export class CryptoPool {
     length: number,
     blobs: PackBlob[],
   ): Promise<{ sha256: string; refused: RefusedBlob[]; bytes: Buffer }> {
+    const reply = await this.lend(bytes, (job, whole) => ({
+      op: 'verifyPack',
+      job,
+      bytes: whole,
+      length,
+      blobs,
+    }));
+    if (!('refused' in reply)) throw new Error('verifying a pack failed: bad reply');
+    return { sha256: reply.sha256, refused: reply.refused, bytes: Buffer.from(reply.bytes) };
+  }
+
+  /** A job for the least busy worker that carries `bytes`, handed over whole (no copy). */
+  private async lend(
+    bytes: Buffer,
+    request: (job: number, whole: ArrayBuffer) => WorkerRequest,
+  ): Promise<Extract<JobReply, { ok: true }>> {
     const job = this.nextJob++;
     const whole = transferable(bytes);
-    const reply = await this.job(
-      this.leastBusy(),
-      { op: 'verifyPack', job, bytes: whole, length, blobs },
-      [whole],
-    );
-    if (!reply.ok || !('refused' in reply))
-      throw new Error(`verifying a pack failed: ${reply.ok ? 'bad reply' : reply.error}`);
-    return { sha256: reply.sha256, refused: reply.refused, bytes: Buffer.from(reply.bytes) };
+    const reply = await this.job(this.leastBusy(), request(job, whole), [whole]);
+    if (!reply.ok) throw new Error(`a crypto worker failed: ${reply.error}`);
+    return reply;
   }
 
   async close(): Promise<void> {
