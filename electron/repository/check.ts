@@ -26,21 +26,53 @@ import type { CheckOptions, CheckReport, Damage, ProgressListener, VerifyReport 
 
 type Problem = Damage['problem'];
 
-/** Which backup components use which chunk, to name what a damaged object affects. */
+/**
+ * Which backup components use which chunk, to name what a damaged object affects. Users
+ * (`backup/component`) are numbered, and a chunk keeps the number of its one user or the list of
+ * them: a check of many backups of tens of thousands of files holds an entry per chunk, not a
+ * set per chunk.
+ */
 class Usage {
-  readonly byChunk = new Map<string, Set<string>>();
-  add(user: string, chunks: readonly (readonly [string, number])[]): void {
-    for (const [id] of chunks) {
-      let users = this.byChunk.get(id);
-      if (users === undefined) this.byChunk.set(id, (users = new Set()));
-      users.add(user);
+  private readonly names: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  private readonly byChunk = new Map<string, number | number[]>();
+
+  /** The number of a `backup/component` user. */
+  user(name: string): number {
+    let number = this.numbers.get(name);
+    if (number === undefined) {
+      number = this.names.push(name) - 1;
+      this.numbers.set(name, number);
     }
+    return number;
+  }
+
+  add(user: number, chunks: readonly (readonly [string, number])[]): void {
+    for (const [id] of chunks) {
+      const users = this.byChunk.get(id);
+      if (users === undefined) this.byChunk.set(id, user);
+      else if (typeof users === 'number') {
+        if (users !== user) this.byChunk.set(id, [users, user]);
+      } else if (!users.includes(user)) users.push(user);
+    }
+  }
+
+  chunks(): IterableIterator<string> {
+    return this.byChunk.keys();
+  }
+
+  /** The users of a chunk (none if it is not used). */
+  usersOf(id: string): string[] {
+    const users = this.byChunk.get(id);
+    if (users === undefined) return [];
+    return (typeof users === 'number' ? [users] : users).map((n) => this.names[n] as string);
   }
 }
 
 /**
- * Records the chunks a backup uses: each component's list and, read from it, its artifacts'. A
- * list that cannot be read damages its component; a missing one is named by the index check.
+ * Records the chunks a backup uses: each component's list and, read from it entry by entry,
+ * its artifacts'. A list that cannot be read damages its component; a missing one is named by
+ * the index check.
  */
 async function recordUsage(
   repo: Repository,
@@ -50,11 +82,13 @@ async function recordUsage(
   damage: DamageLog,
 ): Promise<void> {
   for (const component of manifest.components) {
-    const user = `${manifest.id}/${component.name}`;
+    const name = `${manifest.id}/${component.name}`;
+    const user = usage.user(name);
     if (component.list !== undefined) usage.add(user, component.list.chunks);
     try {
-      for (const artifact of await repo.artifactsOf(manifest, component, index))
-        usage.add(user, artifact.chunks);
+      for await (const entries of repo.listEntries(manifest, component, index)) {
+        for (const { record } of entries) usage.add(user, record.chunks);
+      }
     } catch (error) {
       if (RepoErrors.is(error, 'REPO_DATA_MISSING')) continue;
       if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
@@ -63,7 +97,7 @@ async function recordUsage(
         typeof object === 'string' ? object : manifestObjectName(manifest.id),
         'corrupt',
         error.message,
-        [user],
+        [name],
       );
     }
   }
@@ -197,7 +231,7 @@ async function checkChunksIndexed(
   unindexed: readonly string[],
   damage: DamageLog,
 ): Promise<void> {
-  const missing = [...usage.byChunk.keys()].filter((id) => !index.blobs.has(id));
+  const missing = [...usage.chunks()].filter((id) => !index.blobs.has(id));
   if (missing.length === 0) return;
   const holders = new Map<string, string>();
   for (const packId of unindexed) {
@@ -211,7 +245,7 @@ async function checkChunksIndexed(
     }
   }
   for (const id of missing) {
-    const users = usage.byChunk.get(id) ?? [];
+    const users = usage.usersOf(id);
     const holder = holders.get(id);
     if (holder !== undefined) {
       damage.note(
@@ -235,12 +269,12 @@ function checkPacksPresent(
   onlyUsed: boolean,
 ): string[] {
   const usersOf = new Map<string, Set<string>>();
-  for (const [id, users] of usage.byChunk) {
+  for (const id of usage.chunks()) {
     const location = index.blobs.get(id);
     if (location === undefined) continue;
     let set = usersOf.get(location.pack);
     if (set === undefined) usersOf.set(location.pack, (set = new Set()));
-    for (const user of users) set.add(user);
+    for (const user of usage.usersOf(id)) set.add(user);
   }
   const referenced = onlyUsed ? [...usersOf.keys()] : [...index.packs.keys()];
   for (const packId of referenced) {
@@ -320,7 +354,7 @@ async function readPack(
     await readPackHeader(repo.storage, name, size, repo.heldKeys);
   } catch (error) {
     if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;
-    const usersOfAll = blobs.flatMap(([id]) => [...(usage.byChunk.get(id) ?? [])]);
+    const usersOfAll = blobs.flatMap(([id]) => usage.usersOf(id));
     damage.note(name, 'corrupt', error.message, usersOfAll);
   }
   // The whole pack goes to a worker: its SHA-256 and every blob are checked there. It is read
@@ -343,7 +377,7 @@ async function readPack(
     damage.note(name, 'corrupt', 'The pack content does not match its name.', []);
   }
   for (const { id, error } of refused) {
-    damage.note(name, 'corrupt', `A chunk was refused: ${error}.`, usage.byChunk.get(id) ?? []);
+    damage.note(name, 'corrupt', `A chunk was refused: ${error}.`, usage.usersOf(id));
   }
   return blobs.length;
 }

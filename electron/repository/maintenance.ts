@@ -205,8 +205,9 @@ async function collectUsage(
     const manifest = openManifest(bytes, keys, object.name);
     for (const component of manifest.components) {
       for (const [id] of component.list?.chunks ?? []) used.add(id);
-      for (const artifact of await repo.artifactsOf(manifest, component, index))
-        for (const [id] of artifact.chunks) used.add(id);
+      for await (const entries of repo.listEntries(manifest, component, index)) {
+        for (const { record } of entries) for (const [id] of record.chunks) used.add(id);
+      }
     }
   }
   return { used, livingEpochs };
