@@ -66,17 +66,24 @@ import { runForget, runPrune } from './maintenance.js';
 /** How many chunks a reader fetches and verifies ahead of the consumer. */
 const READ_AHEAD = 4;
 
-/** `fetch` over `items`, READ_AHEAD at a time, yielded in order. */
+/**
+ * Chunks a file restore reads ahead of its worker: the worker has two batches of its own
+ * queued, and several files restore at once.
+ */
+const RESTORE_READ_AHEAD = 2;
+
+/** `fetch` over `items`, `ahead` at a time, yielded in order. */
 async function* inOrder<T, R>(
   items: readonly T[],
   fetch: (item: T) => Promise<R>,
   signal: AbortSignal | undefined,
+  ahead = READ_AHEAD,
 ): AsyncGenerator<R> {
   const window: Promise<R>[] = [];
   let next = 0;
   try {
     while (next < items.length || window.length > 0) {
-      while (next < items.length && window.length < READ_AHEAD) {
+      while (next < items.length && window.length < ahead) {
         const fetching = fetch(items[next++] as T);
         fetching.catch(() => undefined); // awaited below, in order
         window.push(fetching);
@@ -563,14 +570,15 @@ export class Repository {
     }
   }
 
-  /** @internal the stored (still sealed) blobs of `chunks`, in order, read ahead. */
+  /** @internal the stored (still sealed) blobs of `chunks`, in order, `ahead` read ahead. */
   readBlobs(
     chunks: readonly (readonly [string, number])[],
     index: LoadedIndex,
     signal: AbortSignal | undefined,
     packs?: PackReaders,
+    ahead = READ_AHEAD,
   ): AsyncGenerator<StoredBlob> {
-    return inOrder(chunks, (chunk) => this.fetchBlob(chunk, index, packs), signal);
+    return inOrder(chunks, (chunk) => this.fetchBlob(chunk, index, packs), signal, ahead);
   }
 
   /** @internal reads and verifies one chunk. */
@@ -835,7 +843,13 @@ export class BackupReader {
     options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
   ): Promise<void> {
     this.ensureOpen();
-    const blobs = this.repo.readBlobs(artifact.chunks, this.index, options.signal, this.packs);
+    const blobs = this.repo.readBlobs(
+      artifact.chunks,
+      this.index,
+      options.signal,
+      this.packs,
+      RESTORE_READ_AHEAD,
+    );
     const full = { ...target, sha256: artifact.sha256, modified: artifact.modified };
     try {
       await this.pool.restoreFile(full, blobs, artifact.size, options);
