@@ -133,6 +133,23 @@ describe('folder backups in list order', () => {
     expect(component?.reason).toMatch(/^gone-\d{4}\.json: reading it failed .*; and \d+ more$/);
   });
 
+  it('a cancelled folder backup stops, lists nothing and releases the lock', async () => {
+    const src = join(t.dir, 'src');
+    await mkdir(src);
+    for (let i = 0; i < 400; i++) await writeFile(join(src, `f-${i}`), `file ${i}`.repeat(500));
+    const controller = new AbortController();
+    const backingUp = backupDirectory(t.repo, src, {
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.bytesDone > 0) controller.abort();
+      },
+    });
+    await expect(backingUp).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await t.repo.listBackups()).toEqual([]);
+    const after = await backupDirectory(t.repo, src);
+    expect(after.components[0]).toMatchObject({ status: 'Succeeded', artifactCount: 400 });
+  });
+
   it('a damaged last backup only means files are read again', async () => {
     const src = join(t.dir, 'src');
     await mkdir(src);
