@@ -6,7 +6,9 @@
  * Which chunks are new is decided by the backup's shared chunk table (chunk-table.ts): seeded
  * here with the current epoch's stored chunks, claimed by the workers as they cut. Memory is
  * bounded by the workers' pack buffers (two each) and the artifacts in progress; packs are
- * written one at a time, and a worker whose two buffers are both waiting here pauses.
+ * written two at a time, and a worker whose two buffers are both waiting here pauses. A folder's
+ * files are added in name order and their list written as they complete (`addSortedFiles`), so
+ * that memory does not grow with their number.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -65,6 +67,13 @@ interface ComponentState {
   list: ListStream | undefined;
 }
 
+/** A file to back up, with its record in the last backup when it had one. */
+interface FileToAdd {
+  readonly name: string;
+  readonly path: string;
+  readonly previous?: ArtifactRecord;
+}
+
 export interface WriterContext {
   readonly storage: Storage;
   readonly config: RepositoryConfig;
@@ -84,13 +93,6 @@ const NEW_CHUNKS_EXPECTED = 128 * 1024;
 const LARGE_FILE_BYTES = 1024 * 1024;
 /** What a file of unknown size is counted as when spreading work over the workers. */
 const SMALL_FILE_WEIGHT = 64 * 1024;
-/** A file to back up, with its record in the last backup when it had one. */
-interface FileToAdd {
-  readonly name: string;
-  readonly path: string;
-  readonly previous?: ArtifactRecord;
-}
-
 /** Files sent to a worker at once: their time is opens and reads, so a batch saves round trips. */
 const FILES_PER_BATCH = 64;
 /** Batches of sorted files in flight: two per worker, so each has the next one queued. */
@@ -110,6 +112,7 @@ function validName(name: string): boolean {
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const PROGRESS_EVERY_MS = 250;
+
 export class Writer implements BackupWriter {
   readonly id = randomUUID();
   private readonly started = Date.now();
@@ -176,9 +179,12 @@ export class Writer implements BackupWriter {
   private pool(): CryptoPool {
     if (this.workers !== undefined) return this.workers.pool;
     const { epoch } = this.ctx.keys;
-    const stored = [...this.ctx.known].filter(([, location]) => location.epoch === epoch);
-    const table = ChunkTable.create(stored.length + NEW_CHUNKS_EXPECTED);
-    for (const [id] of stored) table.claim(idBytes(id));
+    let stored = 0;
+    for (const location of this.ctx.known.values()) if (location.epoch === epoch) stored++;
+    const table = ChunkTable.create(stored + NEW_CHUNKS_EXPECTED);
+    for (const [id, location] of this.ctx.known) {
+      if (location.epoch === epoch) table.claim(idBytes(id));
+    }
     const pool = this.ctx.startPool({
       table,
       packSize: this.ctx.config.packSize,
