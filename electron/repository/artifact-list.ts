@@ -19,7 +19,7 @@ import {
 import { openBlob, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { StoredBlob } from './pool.js';
-import type { ArtifactRecord, ListEntry } from './types.js';
+import type { ArtifactRecord, ListEntry, ListLine } from './types.js';
 
 /** Where a component's list is stored: its plaintext length, SHA-256 and chunks, and its length in records. */
 export interface ListRef {
@@ -79,18 +79,19 @@ function damaged(object: string, why: string) {
 }
 
 /**
- * Reads a list back, the records of one chunk at a time: every chunk opened and checked against
- * its id as it arrives, every line a valid record, names strictly ascending (so unique); at the
- * end, the whole against the recorded size, SHA-256 and count. A list of any length is read in
- * the memory of a chunk. Each entry carries its line as stored. `where` names the list in errors
- * (`manifests/<id>, component <name>`).
+ * Reads a list back, the lines of one chunk at a time, each with its record's name: every chunk
+ * opened and checked against its id as it arrives, every line beginning with a name, names
+ * strictly ascending (so unique); at the end, the whole against the recorded size, SHA-256 and
+ * count. A list of any length is read in the memory of a chunk. The records themselves are not
+ * parsed here (`readListEntries` does), so that a caller that needs only some of them pays for
+ * those. `where` names the list in errors (`manifests/<id>, component <name>`).
  */
-export async function* readListEntries(
+export async function* readListLines(
   ref: ListRef,
   blobs: AsyncIterable<StoredBlob>,
   keys: Pick<EpochKeys, 'data' | 'chunkId'>,
   where: string,
-): AsyncGenerator<ListEntry[]> {
+): AsyncGenerator<ListLine[]> {
   const sha = createHash('sha256');
   const text = new StringDecoder('utf8');
   let size = 0;
@@ -108,19 +109,19 @@ export async function* readListEntries(
     if (!opened.ok) throw damaged(fetched.object, `a list chunk was refused (${opened.error})`);
     sha.update(opened.plain);
     size += opened.plain.length;
-    const lines = (rest + text.write(opened.plain)).split('\n');
-    rest = lines.pop() ?? '';
-    const entries: ListEntry[] = [];
-    for (const line of lines) {
-      const record = parseRecord(line);
-      if (record === undefined || (last !== undefined && !(last < record.name))) {
+    const texts = (rest + text.write(opened.plain)).split('\n');
+    rest = texts.pop() ?? '';
+    const lines: ListLine[] = [];
+    for (const line of texts) {
+      const name = nameOfLine(line);
+      if (name === undefined || (last !== undefined && !(last < name))) {
         throw damaged(where, `artifact record ${count + 1} is invalid or out of order`);
       }
-      last = record.name;
+      last = name;
       count++;
-      entries.push({ record, line: `${line}\n` });
+      lines.push({ name, line: `${line}\n` });
     }
-    if (entries.length > 0) yield entries;
+    if (lines.length > 0) yield lines;
   }
   if (rest + text.end() !== '') throw damaged(where, 'the artifact list ends inside a record');
   if (size !== ref.size || sha.digest('hex') !== ref.sha256) {
@@ -131,7 +132,58 @@ export async function* readListEntries(
   }
 }
 
-function parseRecord(line: string): ArtifactRecord | undefined {
+/**
+ * List lines (`readListLines`) as records, every line parsed and checked as a record of the name
+ * it began with, the records of one chunk at a time.
+ */
+export async function* entriesOfLines(
+  chunks: AsyncIterable<ListLine[]>,
+  where: string,
+): AsyncGenerator<ListEntry[]> {
+  let count = 0;
+  for await (const lines of chunks) {
+    const entries: ListEntry[] = [];
+    for (const { name, line } of lines) {
+      count++;
+      const record = recordOfLine(line);
+      if (record?.name !== name) throw damaged(where, `artifact record ${count} is invalid`);
+      entries.push({ record, line });
+    }
+    yield entries;
+  }
+}
+
+/**
+ * The name a line's record begins with (every line starts `{"name":"…"`, section 6), read
+ * without parsing the rest; undefined if the line does not begin so.
+ */
+export function nameOfLine(line: string): string | undefined {
+  const start = '{"name":"';
+  if (!line.startsWith(start)) return undefined;
+  let escaped = false;
+  for (let i = start.length; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) {
+      escaped = true;
+      i++; // the escaped character is not a closing quote
+    } else if (c === QUOTE) {
+      if (!escaped) return line.slice(start.length, i);
+      try {
+        const name: unknown = JSON.parse(line.slice(start.length - 1, i + 1));
+        return typeof name === 'string' ? name : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+
+/** A line's record, parsed and checked; undefined if it is not a valid record. */
+export function recordOfLine(line: string): ArtifactRecord | undefined {
   try {
     const parsed: unknown = JSON.parse(line);
     return isArtifactRecord(parsed) ? parsed : undefined;

@@ -109,3 +109,10 @@ export class ChunkTable {
     return true;
   }
 }
+
+/** A chunk id's 32 bytes from its hex, in a scratch buffer valid until the next call. */
+const idScratch = Buffer.alloc(ID_BYTES);
+export function idBytes(hex: string): Buffer {
+  idScratch.write(hex, 'hex');
+  return idScratch;
+}

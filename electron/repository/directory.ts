@@ -11,7 +11,7 @@ import type { BackupReader, Repository } from './repository.js';
 import type {
   ArtifactRecord,
   BackupSource,
-  ListEntry,
+  ListLine,
   ProgressListener,
   SortedFile,
   WrittenBackup,
@@ -85,38 +85,39 @@ async function findParent(repo: Repository, source: BackupSource): Promise<strin
 }
 
 /**
- * The component's entries in the parent backup's list, in name order, read as they are needed.
- * A damaged parent only means files are read again: the entries end where the damage is found
- * (those before it were each verified with their chunk), and the backup goes on.
+ * The component's lines in the parent backup's list, in name order, read as they are needed
+ * (the records are parsed by the workers, for the files found unchanged). A damaged parent only
+ * means files are read again: the lines end where the damage is found (those before it came
+ * from chunks each verified), and the backup goes on.
  */
-async function* parentEntries(
+async function* parentLines(
   repo: Repository,
   parent: string | undefined,
   component: string,
-): AsyncGenerator<ListEntry[]> {
+): AsyncGenerator<ListLine[]> {
   if (parent === undefined) return;
   try {
     const { stored, index } = await repo.loadStoredManifest(parent);
     const found = stored.components.find((c) => c.name === component);
-    if (found !== undefined) yield* repo.listEntries(stored, found, index);
+    if (found !== undefined) yield* repo.listLines(stored, found, index);
   } catch (error) {
     if (!RepoErrors.is(error, 'REPO_DAMAGED') && !RepoErrors.is(error, 'REPO_DATA_MISSING'))
       throw error;
   }
 }
 
-/** Walked files joined with their parent entries (both in name order): the same name pairs. */
+/** Walked files joined with their parent lines (both in name order): the same name pairs. */
 async function* withPrevious(
   runs: AsyncIterable<FileEntry[]>,
-  parent: AsyncGenerator<ListEntry[]>,
+  parent: AsyncGenerator<ListLine[]>,
 ): AsyncGenerator<SortedFile[]> {
-  let entries: ListEntry[] = [];
+  let lines: ListLine[] = [];
   let at = 0;
   let ended = false;
-  /** Skips the entries before `name`: false when the chunk read so far ran out first. */
+  /** Skips the lines before `name`: false when the chunk read so far ran out first. */
   const skipTo = (name: string): boolean => {
-    while (at < entries.length && (entries[at] as ListEntry).record.name < name) at++;
-    return at < entries.length || ended;
+    while (at < lines.length && (lines[at] as ListLine).name < name) at++;
+    return at < lines.length || ended;
   };
   try {
     for await (const run of runs) {
@@ -125,10 +126,10 @@ async function* withPrevious(
         while (!skipTo(file.name)) {
           const next = await parent.next();
           if (next.done === true) ended = true;
-          else [entries, at] = [next.value, 0];
+          else [lines, at] = [next.value, 0];
         }
-        const entry = entries[at];
-        files.push(entry?.record.name === file.name ? { ...file, previous: entry } : file);
+        const line = lines[at];
+        files.push(line?.name === file.name ? { ...file, previous: line } : file);
       }
       yield files;
     }
@@ -172,7 +173,7 @@ export async function backupDirectory(
     };
     await writer.addSortedFiles(
       component,
-      withPrevious(counted(), parentEntries(repo, parent, component)),
+      withPrevious(counted(), parentLines(repo, parent, component)),
     );
     writer.setComponentResult(component, {
       status: 'Succeeded',

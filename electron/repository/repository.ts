@@ -9,7 +9,7 @@ import type { Storage } from '../storage/index.js';
 import { newConfig, readConfig, type RepositoryConfig } from './config.js';
 import { deriveEpochKeys, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
-import { lineOf, readListEntries } from './artifact-list.js';
+import { entriesOfLines, lineOf, readListLines } from './artifact-list.js';
 import {
   KeyFileSchema,
   describeNeededKey,
@@ -56,6 +56,7 @@ import type {
   KeyRef,
   KeyWrapping,
   ListEntry,
+  ListLine,
   Manifest,
   StartBackupOptions,
 } from './types.js';
@@ -440,22 +441,39 @@ export class Repository {
 
   /**
    * @internal a component's list entries in name order, a chunk's worth at a time, each verified
-   * as its chunk arrives and the whole at the end (`readListEntries`): any number in constant
+   * as its chunk arrives and the whole at the end (`readListLines`): any number in constant
    * memory.
    */
-  async *listEntries(
+  listEntries(
     manifest: StoredManifest,
     component: StoredComponent,
     index: LoadedIndex,
   ): AsyncGenerator<ListEntry[]> {
+    const where = `${manifestObjectName(manifest.id)} (component ${component.name})`;
+    return entriesOfLines(this.listLines(manifest, component, index), where);
+  }
+
+  /**
+   * @internal a component's list lines in name order, a chunk's worth at a time, with the names
+   * their records begin with but the records not parsed (`readListLines`): for a caller that
+   * parses only the lines it needs.
+   */
+  async *listLines(
+    manifest: StoredManifest,
+    component: StoredComponent,
+    index: LoadedIndex,
+  ): AsyncGenerator<ListLine[]> {
     if (component.list === undefined) {
-      yield (component.artifacts ?? []).map((record) => ({ record, line: lineOf(record) }));
+      yield (component.artifacts ?? []).map((record) => ({
+        name: record.name,
+        line: lineOf(record),
+      }));
       return;
     }
     const keys = this.requireEpoch(manifest.epoch, `Backup ${manifest.id}`);
     const where = `${manifestObjectName(manifest.id)} (component ${component.name})`;
     const blobs = this.readBlobs(component.list.chunks, index, undefined);
-    yield* readListEntries(component.list, blobs, keys, where);
+    yield* readListLines(component.list, blobs, keys, where);
   }
 
   /** Starts a backup in the current epoch (takes a shared lock until commit or abort). */

@@ -139,16 +139,22 @@ export interface AddArtifactOptions {
   readonly modified?: number;
 }
 
-/** A file for `BackupWriter.addSortedFiles`, with its entry in the last backup's list, if any. */
+/** A file for `BackupWriter.addSortedFiles`, with its line in the last backup's list, if any. */
 export interface SortedFile {
   readonly name: string;
   readonly path: string;
-  readonly previous?: ListEntry;
+  readonly previous?: ListLine;
 }
 
 /** One record of an artifact list, and its line as stored (docs/repository-format.md section 6). */
 export interface ListEntry {
   readonly record: ArtifactRecord;
+  readonly line: string;
+}
+
+/** One line of an artifact list as stored, and the name its record begins with (not parsed). */
+export interface ListLine {
+  readonly name: string;
   readonly line: string;
 }
 
@@ -177,9 +183,9 @@ export interface BackupWriter {
    * file),
    * a crypto worker reads each one (or reuses it unread when its size and modification time
    * equal its `previous` record's and that record's chunks are stored in the current key
-   * epoch). The component's list is written as the files complete instead of holding their
-   * records: memory does not grow with the number of files. An unchanged file's line is copied
-   * from the last backup's list. A file that cannot be read, changes while being read or has an
+   * epoch: the worker parses and checks that line). The component's list is written as the
+   * files complete instead of holding their records: memory does not grow with the number of
+   * files. An unchanged file's line is copied from the last backup's list. A file that cannot be read, changes while being read or has an
    * invalid name fails the component, with the reason, not the backup; storage failures and
    * cancellation abort the whole backup. The component takes no other artifacts; `commit` reports its
    * count, not its records. REPO_INVALID_NAME if the names are not strictly ascending.

@@ -13,7 +13,7 @@
  */
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import type { ChunkTable } from './chunk-table.js';
+import { idBytes, type ChunkTable } from './chunk-table.js';
 import { FastCdc, type ChunkerParams } from './chunker.js';
 import {
   BLOB_OVERHEAD,
@@ -22,6 +22,7 @@ import {
   sealChunkInto,
   sealEnvelope,
 } from './crypto.js';
+import { recordOfLine } from './artifact-list.js';
 import type { BlobEntry, ChunkRef } from './records.js';
 import {
   FILE_FAILED,
@@ -148,7 +149,7 @@ interface OpenFile extends Artifact {
 interface FilesJob {
   readonly kind: 'files';
   readonly job: number;
-  /** Per file: path, last recorded size, last recorded time (`FilesRequest.files`). */
+  /** Per file: its path and its line in the last backup's list (`FilesRequest.files`). */
   readonly fields: string[];
   readonly count: number;
   readonly deferAbove: number | undefined;
@@ -206,7 +207,7 @@ export class Ingest {
     switch (request.op) {
       case 'files': {
         const fields = request.files.split('\0');
-        const count = Math.floor(fields.length / 3);
+        const count = Math.floor(fields.length / 2);
         this.work.push({
           kind: 'files',
           job: request.job,
@@ -385,14 +386,14 @@ export class Ingest {
 
   /** Looks at the next file: unchanged, large (deferred) or unreadable are answered at once. */
   private openFile(job: FilesJob): void {
-    const at = job.outcomes.length * 3;
+    const at = job.outcomes.length * 2;
     const path = job.fields[at] as string;
     try {
       const info = lstatSync(path);
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
       const [size, modified] = [info.size, info.mtimeMs];
-      const [lastSize, lastModified] = [job.fields[at + 1], job.fields[at + 2]];
-      if (lastSize !== '' && Number(lastSize) === size && Number(lastModified) === modified) {
+      const previous = job.fields[at + 1];
+      if (previous !== undefined && previous !== '' && this.reusable(previous, size, modified)) {
         this.settle(job, FILE_UNCHANGED, size, modified);
         return;
       }
@@ -406,6 +407,22 @@ export class Ingest {
     } catch (error) {
       this.failFile(job, error);
     }
+  }
+
+  /**
+   * Whether a file can be reused unread from its line in the last backup's list: a valid record
+   * of the same size and modification time, whose chunks add up to its size and are all stored
+   * in this epoch (in the chunk table).
+   */
+  private reusable(line: string, size: number, modified: number): boolean {
+    const record = recordOfLine(line);
+    if (record === undefined || record.size !== size || record.modified !== modified) return false;
+    let total = 0;
+    for (const [id, length] of record.chunks) {
+      if (this.table?.has(idBytes(id)) !== true) return false;
+      total += length;
+    }
+    return total === size;
   }
 
   private endFile(job: FilesJob, file: OpenFile): void {

@@ -20,9 +20,9 @@ export interface WorkerSetup {
 /**
  * A batch of files to back up, in a form that crosses threads cheaply (a 62,000-file folder is
  * a thousand batches, and a typed array in a message costs more than a string of the whole
- * batch): per file its path, then the size and modification time the last backup recorded
- * (empty when there is none), all joined by NUL, which no path contains. Equal size and time now
- * mean unchanged. Numbers are JavaScript's shortest round-trip decimals.
+ * batch): per file its path, then its line in the last backup's list (empty when there is
+ * none), all joined by NUL, which neither contains. The worker reuses a file whose line says the
+ * same size and time and names only stored chunks.
  */
 export interface FilesRequest {
   readonly files: string;

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
 import { lineOf, listPieces, sortedByName } from './artifact-list.js';
-import { ChunkTable } from './chunk-table.js';
+import { ChunkTable, idBytes } from './chunk-table.js';
 import type { RepositoryConfig } from './config.js';
 import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
@@ -39,6 +39,7 @@ import type {
   BackupWriter,
   ComponentResult,
   ComponentStatus,
+  ListLine,
   SortedFile,
   WrittenBackup,
   WrittenComponent,
@@ -67,12 +68,8 @@ interface ComponentState {
   list: ListStream | undefined;
 }
 
-/** A file to back up, with its record in the last backup when it had one. */
-interface FileToAdd {
-  readonly name: string;
-  readonly path: string;
-  readonly previous?: ArtifactRecord;
-}
+/** A sorted file as its batch settles: name, size and list line. */
+type ListedFile = [string, number, string];
 
 export interface WriterContext {
   readonly storage: Storage;
@@ -353,121 +350,73 @@ export class Writer implements BackupWriter {
     }
   }
 
-  /** One batch of sorted files: each one's name, size and list line, or undefined if it failed. */
+  /**
+   * One batch of sorted files, backed up in a worker: each one's name, size and list line, or
+   * undefined if it failed (its component then fails with the reason). The worker reuses an
+   * unchanged file unread (same size and time as its last line, whose chunks are all stored in
+   * this epoch), whose line is then copied as it was. Large files are read on their own, each by
+   * the least loaded worker.
+   */
   private async sortedBatch(
     component: string,
     state: ComponentState,
     batch: readonly SortedFile[],
-  ): Promise<([string, number, string] | undefined)[]> {
-    const lines: ([string, number, string] | undefined)[] = batch.map(() => undefined);
-    const valid: { file: FileToAdd; at: number; line: string | undefined }[] = [];
+  ): Promise<(ListedFile | undefined)[]> {
+    const listed: (ListedFile | undefined)[] = batch.map(() => undefined);
+    const valid: number[] = [];
     batch.forEach((file, at) => {
-      if (!validName(file.name)) {
-        this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
-        return;
-      }
-      const { name, path, previous } = file;
-      const plain = { name, path, ...(previous ? { previous: previous.record } : {}) };
-      valid.push({ file: plain, at, line: previous?.line });
+      if (validName(file.name)) valid.push(at);
+      else this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
     });
-    await this.backupFiles(
-      valid.map(({ file }) => file),
-      {
-        done: (file, record, reused) => {
-          const { at, line } = valid[file] as (typeof valid)[number];
-          lines[at] = [
-            record.name,
-            record.size,
-            reused && line !== undefined ? line : lineOf(record),
-          ];
-          this.lastArtifact = [component, record.name];
-        },
-        failed: (file, why) => {
-          const name = valid[file]?.file.name ?? '';
-          this.failComponent(state, `${name}: ${why}`);
-        },
-      },
-    );
-    return lines;
-  }
-
-  /**
-   * Backs up files in the workers, in batches: `done` for each one read, or reused because its
-   * size and time are those of its `previous` record and that record's chunks are stored in
-   * this epoch; `failed` with the reason for one that could not be read. Large files, and
-   * unchanged ones that cannot be reused, are read on their own by the least loaded worker.
-   */
-  private async backupFiles(
-    files: readonly FileToAdd[],
-    on: {
-      done(file: number, record: ArtifactRecord, reused: boolean): void;
-      failed(file: number, why: string): void;
-    },
-  ): Promise<void> {
-    if (files.length === 0) return;
-    const signal = this.cancel.signal;
-    const settle = (
-      indices: readonly number[],
-      answer: FilesAnswer,
-    ): { file: number; size: number }[] => {
-      const again: { file: number; size: number }[] = [];
+    const settle = (positions: readonly number[], answer: FilesAnswer) => {
+      const again: { at: number; size: number }[] = [];
       const stats = answer.stats.split(',').map(Number);
       let stored = 0;
       let failed = 0;
-      indices.forEach((file, i) => {
+      positions.forEach((at, i) => {
+        const file = batch[at] as SortedFile;
         const size = stats[i * 2] as number;
         const outcome = answer.outcomes.charCodeAt(i) - ZERO;
-        const previous = (files[file] as FileToAdd).previous;
         if (outcome === FILE_STORED) {
           const read = answer.stored[stored++];
           if (read === undefined) throw new Error('a worker answered a file without its chunks');
           const modified = stats[i * 2 + 1] as number;
-          const name = (files[file] as FileToAdd).name;
-          on.done(file, { name, size, ...read, modified }, false);
+          listed[at] = [file.name, size, lineOf({ name: file.name, size, ...read, modified })];
+        } else if (outcome === FILE_UNCHANGED && file.previous !== undefined) {
+          this.bytesDone += size;
+          listed[at] = [file.name, size, file.previous.line];
         } else if (outcome === FILE_FAILED) {
-          on.failed(
-            file,
-            `reading it failed (${answer.failed[failed++]?.error ?? 'no reason given'})`,
-          );
-        } else if (
-          outcome === FILE_UNCHANGED &&
-          previous !== undefined &&
-          this.canReuse(previous)
-        ) {
-          this.bytesDone += previous.size;
-          on.done(file, previous, true);
-        } else again.push({ file, size });
+          const why = answer.failed[failed++]?.error ?? 'no reason given';
+          this.failComponent(state, `${file.name}: reading it failed (${why})`);
+        } else again.push({ at, size });
       });
+      const last = positions[positions.length - 1];
+      if (last !== undefined) this.lastArtifact = [component, (batch[last] as SortedFile).name];
       this.progress();
       return again;
     };
+    if (valid.length === 0) return listed;
+    const signal = this.cancel.signal;
     try {
-      const all = files.map((_, i) => i);
-      const answer = await this.pool().ingestFiles(filesRequest(files, true, LARGE_FILE_BYTES), {
+      const files = valid.map((at) => batch[at] as SortedFile);
+      const answer = await this.pool().ingestFiles(filesRequest(files, LARGE_FILE_BYTES), {
         weight: files.length * SMALL_FILE_WEIGHT,
         signal,
       });
       await Promise.all(
-        settle(all, answer).map(async ({ file, size }) => {
-          const one = await this.pool().ingestFiles(
-            filesRequest([files[file] as FileToAdd], false),
-            {
-              weight: size,
-              signal,
-            },
-          );
-          settle([file], one);
+        settle(valid, answer).map(async ({ at, size }) => {
+          const { path } = batch[at] as SortedFile;
+          const one = await this.pool().ingestFiles(filesRequest([{ path }]), {
+            weight: size,
+            signal,
+          });
+          settle([at], one);
         }),
       );
     } catch (error) {
       throw await this.abandon(error, signal);
     }
-  }
-
-  /** Whether `record` can be reused unread: its sizes add up, its chunks are stored in this epoch. */
-  private canReuse(record: ArtifactRecord): boolean {
-    const consistent = record.chunks.reduce((sum, [, length]) => sum + length, 0) === record.size;
-    return consistent && record.chunks.every(([id]) => this.isStored(id));
+    return listed;
   }
 
   /** A component whose files were added in order takes no other artifact. */
@@ -477,11 +426,6 @@ export class Writer implements BackupWriter {
       'REPO_INVALID_NAME',
       `Component ${component} has sorted files; it takes no other artifact.`,
     );
-  }
-
-  private isStored(id: string): boolean {
-    if (this.ctx.known.get(id)?.epoch === this.ctx.keys.epoch) return true;
-    return this.workers?.table.has(idBytes(id)) ?? false;
   }
 
   private failComponent(state: ComponentState, reason: string): void {
@@ -664,27 +608,16 @@ function reasonOf(state: ComponentState): string | undefined {
 /** The char code of '0': outcomes are digits. */
 const ZERO = 48;
 
-/** A chunk id's 32 bytes, in a scratch buffer valid until the next call. */
-const idScratch = Buffer.alloc(32);
-function idBytes(hex: string): Buffer {
-  idScratch.write(hex, 'hex');
-  return idScratch;
-}
-
 /**
- * A batch request for files (`FilesRequest`): per file its path and, when `withPrevious`, its
- * last recorded size and time (else empty: every file is read), joined by NUL.
+ * A batch request for files (`FilesRequest`): per file its path and its line in the last
+ * backup's list, if any (else empty: the file is read), joined by NUL.
  */
 function filesRequest(
-  files: readonly Pick<FileToAdd, 'path' | 'previous'>[],
-  withPrevious: boolean,
+  files: readonly { readonly path: string; readonly previous?: ListLine }[],
   deferAbove?: number,
 ): FilesRequest {
-  const fields: (string | number)[] = [];
-  for (const { path, previous } of files) {
-    const known = withPrevious && previous?.modified !== undefined;
-    fields.push(path, known ? previous.size : '', known ? (previous.modified as number) : '');
-  }
+  const fields: string[] = [];
+  for (const { path, previous } of files) fields.push(path, previous?.line ?? '');
   return { files: fields.join('\0'), deferAbove };
 }
 

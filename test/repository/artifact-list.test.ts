@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   listPieces,
-  readListEntries,
+  entriesOfLines,
+  nameOfLine,
+  readListLines,
   sortedByName,
   type ListRef,
 } from '../../electron/repository/artifact-list.js';
@@ -67,7 +69,7 @@ async function readList(
   where: string,
 ): Promise<ArtifactRecord[]> {
   const records: ArtifactRecord[] = [];
-  for await (const entries of readListEntries(ref, blobs, keys, where)) {
+  for await (const entries of entriesOfLines(readListLines(ref, blobs, keys, where), where)) {
     for (const { record, line } of entries) {
       expect(line.endsWith('\n')).toBe(true);
       records.push(record);
@@ -120,6 +122,19 @@ describe('artifact lists (pure)', () => {
     await expect(read({ ...ref, count: 49 })).rejects.toThrow(/holds 50 records, not 49/);
     const unsorted = cutList([...sorted].reverse());
     await expect(read(unsorted.ref, unsorted.chunks)).rejects.toThrow(/out of order/);
+  });
+});
+
+describe('list line names (pure)', () => {
+  it('reads the name a line begins with, escapes and all, and nothing from a malformed line', () => {
+    const names = ['plain.txt', 'quote"in', 'back\\slash', 'tab\there', 'üñí/ç😀', 'a","size":1'];
+    for (const name of names) {
+      const line = `${JSON.stringify({ name, size: 0, sha256: '0'.repeat(64), chunks: [] })}\n`;
+      expect(nameOfLine(line)).toBe(name);
+    }
+    for (const bad of ['', '{"size":0}', '{"name":"unterminated', '{"name": "spaced"}', '["x"]']) {
+      expect(nameOfLine(bad)).toBeUndefined();
+    }
   });
 });
 

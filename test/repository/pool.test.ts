@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { lineOf } from '../../electron/repository/artifact-list.js';
 import { ChunkTable } from '../../electron/repository/chunk-table.js';
 import { DEFAULT_CHUNKER } from '../../electron/repository/chunker.js';
 import { deriveEpochKeys, openBlob } from '../../electron/repository/crypto.js';
@@ -138,18 +139,34 @@ describe('crypto pool ingest', () => {
 describe('crypto pool files', () => {
   it('answers each file: stored, unchanged, large (unread) or failed, in order', async () => {
     dir = await mkdtemp(join(tmpdir(), 'lb-pool-'));
-    const { pool, packs } = startPool({ size: 1 });
+    const table = ChunkTable.create(10);
+    const { pool, packs } = startPool({ size: 1, table });
     const when = new Date('2026-11-01T10:00:00Z');
     const small = noise(300_000, 'small');
     await writeFile(join(dir, 'small'), small);
     await writeFile(join(dir, 'same'), 'unchanged');
     await utimes(join(dir, 'same'), when, when);
+    await writeFile(join(dir, 'stale'), 'unchanged');
+    await utimes(join(dir, 'stale'), when, when);
     await writeFile(join(dir, 'large'), noise(2_000_000, 'large'));
     await mkdir(join(dir, 'folder'));
-    const names = ['small', 'same', 'large', 'missing', 'folder'];
-    const files = names.map((name) =>
-      [join(dir!, name), ...(name === 'same' ? [9, when.getTime()] : ['', ''])].join('\0'),
-    );
+    // 'same' and 'stale' match their last lines; only the chunk of 'same' is stored.
+    const stored = sha256(Buffer.from('stored'));
+    table.claim(Buffer.from(stored, 'hex'));
+    const lastLine = (name: string, chunk: string) =>
+      lineOf({
+        name,
+        size: 9,
+        sha256: sha256(Buffer.from('unchanged')),
+        chunks: [[chunk, 9]],
+        modified: when.getTime(),
+      });
+    const previous: Record<string, string> = {
+      same: lastLine('same', stored),
+      stale: lastLine('stale', sha256(Buffer.from('pruned'))),
+    };
+    const names = ['small', 'same', 'stale', 'large', 'missing', 'folder'];
+    const files = names.map((name) => `${join(dir!, name)}\0${previous[name] ?? ''}`);
     const answer = await pool.ingestFiles(
       { files: files.join('\0'), deferAbove: 1024 * 1024 },
       { weight: 1 },
@@ -157,23 +174,26 @@ describe('crypto pool files', () => {
     expect([...answer.outcomes].map(Number)).toEqual([
       FILE_STORED,
       FILE_UNCHANGED,
+      FILE_STORED, // its last line names a chunk no longer stored: read again
       FILE_LARGE,
       FILE_FAILED,
       FILE_FAILED,
     ]);
     expect(answer.failed.map((f) => f.code)).toEqual(['ENOENT', 'EISDIR']);
-    expect(answer.stats.split(',').map(Number).slice(0, 6)).toEqual([
+    expect(answer.stats.split(',').map(Number).slice(0, 8)).toEqual([
       small.length,
       expect.any(Number),
+      9,
+      when.getTime(),
       9,
       when.getTime(),
       2_000_000,
       expect.any(Number),
     ]);
-    const [stored] = answer.stored;
-    if (stored === undefined) throw new Error('not stored');
-    expect(stored.sha256).toBe(sha256(small));
+    const [read] = answer.stored;
+    if (read === undefined) throw new Error('not stored');
+    expect(read.sha256).toBe(sha256(small));
     await pool.flush();
-    expect(readBack(packs, { size: small.length, ...stored }).equals(small)).toBe(true);
+    expect(readBack(packs, { size: small.length, ...read }).equals(small)).toBe(true);
   });
 });
