@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateDataset, mutateDataset } from './dataset.js';
 import { compiledBuild, folderBytes, measure, mib, MiB, table } from './framework.js';
+import { ENGINE_V8_FLAGS } from '../electron/repository/heap.js';
 
 const PHASES = [
   'first backup',
@@ -60,12 +61,15 @@ async function written(
   };
 }
 
-/** The compiled CLI (see compiledBuild), or the sources through tsx. */
+/**
+ * The compiled CLI (see compiledBuild), or the sources through tsx, under the heap settings its
+ * launcher (bin/lifeboat.js) gives node.
+ */
 function compiledCli(): string[] {
   const build = compiledBuild();
   return build === undefined
-    ? ['--import', 'tsx', join(ROOT, 'electron/cli/bin.ts')]
-    : [join(build, 'electron/cli/bin.js')];
+    ? [...ENGINE_V8_FLAGS, '--import', 'tsx', join(ROOT, 'electron/cli/bin.ts')]
+    : [...ENGINE_V8_FLAGS, join(build, 'electron/cli/bin.js')];
 }
 
 function lifeboat(work: string, data: string): Tool {

@@ -10,6 +10,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// heap.js alone: the engine itself is loaded only by the commands that use it.
+import { applyHeapGrowth } from '../repository/heap.js';
 import type { CommandGroup } from './command.js';
 import { CliErrors, reportError, type CliContext } from './io.js';
 
@@ -126,6 +128,7 @@ export async function runCli(
 
 /** Entry point when run as a program. */
 export async function main(): Promise<void> {
+  applyHeapGrowth();
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);

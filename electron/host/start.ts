@@ -24,6 +24,7 @@ import { startConsole } from './console.js';
 import { LAB_RACK_ENV, defaultLocationPath, startLabRack, type LabRack } from './default-setup.js';
 import { findElectronBinary } from './electron-binary.js';
 import { openLogger } from '../log/index.js';
+import { ENGINE_V8_FLAGS, applyHeapGrowth } from '../repository/index.js';
 import { createRouter, loggingFailures } from './router.js';
 
 /** The app's folder: the nearest one up with package.json (source and dist/ sit at different depths). */
@@ -67,7 +68,11 @@ async function defaultSetUp(home: string): Promise<LabRack | null> {
 function runElectron(binary: string, rack: LabRack | null): Promise<number> {
   const env = { ...process.env };
   if (rack !== null) env[LAB_RACK_ENV] = JSON.stringify(rack.info);
-  const child = spawn(binary, [root], { stdio: 'inherit', env });
+  // The engine's heap settings: the main process's can only be given at its start.
+  const child = spawn(binary, [`--js-flags=${ENGINE_V8_FLAGS.join(' ')}`, root], {
+    stdio: 'inherit',
+    env,
+  });
   const forward = () => child.kill('SIGTERM');
   process.once('SIGINT', forward);
   process.once('SIGTERM', forward);
@@ -109,6 +114,7 @@ async function runConsole(home: string, rack: LabRack | null): Promise<number> {
 }
 
 export async function main(): Promise<number> {
+  applyHeapGrowth(); // for the console, which runs the engine in this process
   const home = defaultHome();
   let rack: LabRack | null = null;
   try {

@@ -1,7 +1,8 @@
 /**
  * Large buffers kept for reuse by a job that reads many packs or pack ranges (check, restore).
- * Each goes to a crypto worker with its bytes and comes back with the answer: a job of any size
- * allocates as many as it has in flight, and the collector never meets a 16 MiB buffer.
+ * Each is shared memory: lent to a crypto worker with its bytes, it comes back with the answer
+ * without being moved. A job of any size allocates as many as it has in flight, and neither
+ * thread's collector ever meets a 16 MiB buffer coming or going.
  */
 export class BufferPool {
   private readonly spare: Buffer[] = [];
@@ -19,7 +20,7 @@ export class BufferPool {
   take(size: number): Buffer {
     const at = this.spare.findIndex((buffer) => buffer.length >= size);
     if (at >= 0) return this.spare.splice(at, 1)[0] as Buffer;
-    return Buffer.allocUnsafeSlow(Math.max(size, this.least));
+    return Buffer.from(new SharedArrayBuffer(Math.max(size, this.least)));
   }
 
   give(buffer: Buffer): void {

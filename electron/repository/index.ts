@@ -37,3 +37,4 @@ export {
   type DirectoryBackupOptions,
   type RestoreOptions,
 } from './directory.js';
+export { ENGINE_V8_FLAGS, applyHeapGrowth } from './heap.js';

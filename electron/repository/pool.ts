@@ -10,20 +10,23 @@ import { Worker } from 'node:worker_threads';
 import type { ChunkTable } from './chunk-table.js';
 import type { ChunkerParams } from './chunker.js';
 import { openBlob, type EpochKeys } from './crypto.js';
+import { WORKER_YOUNG_GENERATION_MB } from './heap.js';
 import type { ChunkRef } from './records.js';
-import type {
-  FilesAnswer,
-  FilesRequest,
-  FinishedPack,
-  PackBlob,
-  RefusedBlob,
-  RestoreBlob,
-  RestoreFailure,
-  RestoreTarget,
-  SmallFileTarget,
-  WorkerReply,
-  WorkerRequest,
-  WorkerSetup,
+import {
+  transferOf,
+  type FilesAnswer,
+  type FilesRequest,
+  type FinishedPack,
+  type PackBlob,
+  type RefusedBlob,
+  type RestoreBlob,
+  type RestoreFailure,
+  type RestoreTarget,
+  type SmallFileTarget,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerSetup,
+  type Lent,
 } from './worker-protocol.js';
 
 /** Below this, verifying a blob on the calling thread is cheaper than a worker round trip. */
@@ -129,11 +132,15 @@ export interface PoolOptions {
  */
 function startWorker(workerData: WorkerSetup): Worker {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData });
+  const options = {
+    workerData,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  };
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const target = new URL('./worker.ts', self).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 /** A fresh, wholly owned ArrayBuffer with `bytes`' content, ready to be transferred. */
@@ -618,11 +625,11 @@ export class CryptoPool {
   /** A job for the least busy worker that carries `bytes`, handed over whole (no copy). */
   private async lend(
     bytes: Buffer,
-    request: (job: number, whole: ArrayBuffer) => WorkerRequest,
+    request: (job: number, whole: Lent) => WorkerRequest,
   ): Promise<Extract<JobReply, { ok: true }>> {
     const job = this.nextJob++;
-    const whole = transferable(bytes);
-    const reply = await this.job(this.leastBusy(), request(job, whole), [whole]);
+    const whole = lendable(bytes);
+    const reply = await this.job(this.leastBusy(), request(job, whole), transferOf(whole));
     if (!reply.ok) throw new Error(`a crypto worker failed: ${reply.error}`);
     return reply;
   }
@@ -631,6 +638,12 @@ export class CryptoPool {
     this.fail(new Error('crypto pool closed'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+/** A whole buffer as it is lent to a worker: its shared memory, or else `transferable`. */
+function lendable(buffer: Buffer): Lent {
+  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+  return whole && buffer.buffer instanceof SharedArrayBuffer ? buffer.buffer : transferable(buffer);
 }
 
 /** The buffer's memory as an ArrayBuffer of its own, copied only when it shares one. */

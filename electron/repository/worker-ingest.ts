@@ -67,6 +67,8 @@ class PackBuilder {
     /** Room for a pack: packSize, or one largest blob if that is more. */
     private readonly capacity: number,
     private readonly reply: Reply,
+    /** Told the bytes of each blob sealed (heap.ts, cipherGarbageMeter). */
+    private readonly noteCipherOutput: (bytes: number) => void,
   ) {}
 
   /**
@@ -87,6 +89,7 @@ class PackBuilder {
     const buffer = (this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.capacity));
     const at = this.blobBytes;
     const { length, compression } = sealChunkInto(this.keys.data, id, plain, buffer, at);
+    this.noteCipherOutput(length);
     this.entries.push([idHex, at, length, plain.length, compression]);
     this.blobBytes += length;
     if (this.blobBytes >= this.packSize) this.finish();
@@ -194,12 +197,13 @@ export class Ingest {
     packSize: number,
     private readonly table: ChunkTable | undefined,
     private readonly reply: Reply,
+    noteCipherOutput: (bytes: number) => void,
   ) {
     const capacity = Math.max(packSize, params.max + BLOB_OVERHEAD);
     // A step reads at most READ_BYTES (or takes one piece of at most that) and can complete
     // every chunk the chunker held (less than max), each with its blob overhead.
     this.stepBytes = params.max + READ_BYTES + 64 * 1024;
-    this.packs = new PackBuilder(keys, packSize, capacity, reply);
+    this.packs = new PackBuilder(keys, packSize, capacity, reply, noteCipherOutput);
   }
 
   /** Handles a backup request; false if `request` is not one. */

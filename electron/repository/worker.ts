@@ -23,15 +23,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkTable } from './chunk-table.js';
 import { gearTable } from './chunker.js';
 import { openBlob } from './crypto.js';
+import { cipherGarbageMeter } from './heap.js';
 import { Ingest } from './worker-ingest.js';
-import type {
-  PackBlob,
-  RefusedBlob,
-  RestoreBlob,
-  RestoreFailure,
-  WorkerReply,
-  WorkerRequest,
-  WorkerSetup,
+import {
+  transferOf,
+  type PackBlob,
+  type RefusedBlob,
+  type RestoreBlob,
+  type RestoreFailure,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerSetup,
 } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -44,6 +46,8 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
 
+const noteCipherOutput = cipherGarbageMeter();
+
 const ingest = new Ingest(
   { epoch: setup.epoch, data: dataKey, metadata: Buffer.from(setup.metadata), chunkId: chunkIdKey },
   gearTable(Buffer.from(setup.chunker)),
@@ -51,6 +55,7 @@ const ingest = new Ingest(
   setup.packSize,
   setup.table === undefined ? undefined : ChunkTable.attach(setup.table),
   reply,
+  noteCipherOutput,
 );
 
 /** Copies into a fresh ArrayBuffer so it can be transferred without copying again. */
@@ -77,6 +82,7 @@ function openBytes(
   into: 'own' | 'scratch',
 ) {
   const keys = { data: dataKey, chunkId: chunkIdKey };
+  noteCipherOutput(blob.length);
   return openBlob(keys, blob, Buffer.from(id, 'hex'), compression, rawLength, into);
 }
 
@@ -168,9 +174,10 @@ function restoreSmall(request: Extract<WorkerRequest, { op: 'restoreSmall' }>): 
       break;
     }
   }
-  reply({ kind: 'job', job: request.job, ok: true, bytes: request.bytes, failure }, [
-    request.bytes,
-  ]);
+  reply(
+    { kind: 'job', job: request.job, ok: true, bytes: request.bytes, failure },
+    transferOf(request.bytes),
+  );
 }
 
 /** A blob of a pack range, opened and verified (its plaintext valid until the next call). */
@@ -232,9 +239,10 @@ function verifyPack(request: Extract<WorkerRequest, { op: 'verifyPack' }>): void
           );
     if (!opened.ok) refused.push({ id: entry.id, error: opened.error });
   }
-  reply({ kind: 'job', job: request.job, ok: true, sha256, refused, bytes: request.bytes }, [
-    request.bytes,
-  ]);
+  reply(
+    { kind: 'job', job: request.job, ok: true, sha256, refused, bytes: request.bytes },
+    transferOf(request.bytes),
+  );
 }
 
 port.on('message', (request: WorkerRequest) => {
