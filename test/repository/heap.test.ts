@@ -37,7 +37,7 @@ describe('engine heap settings', () => {
     expect(probe(ENGINE_V8_FLAGS)).toBeLessThanOrEqual(4 * MiB); // two semi-spaces of 2 MiB
   });
 
-  it('a crypto worker collects its young generation once 16 MiB of cipher output is behind it', async () => {
+  it('a crypto worker collects its young generation once 4 MiB of cipher output is behind it', async () => {
     const minorCollections: number[] = [];
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -49,7 +49,7 @@ describe('engine heap settings', () => {
     try {
       const noteCipherOutput = cipherGarbageMeter();
       const before = performance.now();
-      for (let i = 0; i < 4; i++) noteCipherOutput(4 * MiB + 1); // crosses 16 MiB on the 4th
+      for (let i = 0; i < 4; i++) noteCipherOutput(MiB + 1); // crosses 4 MiB on the 4th
       await new Promise((resolve) => setTimeout(resolve, 50)); // entries arrive asynchronously
       expect(minorCollections.some((at) => at >= before)).toBe(true);
     } finally {
