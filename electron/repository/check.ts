@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
 import { BufferPool } from './buffers.js';
+import type { ListRef } from './artifact-list.js';
 import { eachOf, runLanes } from './lanes.js';
 import {
   manifestObjectName,
@@ -27,33 +28,44 @@ import type { CheckOptions, CheckReport, Damage, ProgressListener, VerifyReport 
 type Problem = Damage['problem'];
 
 /**
- * Which backup components use which chunk, to name what a damaged object affects. Users
- * (`backup/component`) are numbered, and a chunk keeps the number of its one user or the list of
- * them: a check of many backups of tens of thousands of files holds an entry per chunk, not a
- * set per chunk.
+ * Which backup components use which chunk, to name what a damaged object affects. Chunks are
+ * used by *sources*, each a set of users (`backup/component`): an unchanged component's list is
+ * the same list in every backup, so it is one source that every such backup joins, and it is
+ * read once however many backups share it. A chunk keeps the number of its one source or the
+ * list of them: a check of many backups of tens of thousands of files holds an entry per chunk,
+ * not a set per chunk.
  */
 class Usage {
   private readonly names: string[] = [];
-  private readonly numbers = new Map<string, number>();
+  private readonly sources: number[][] = [];
   private readonly byChunk = new Map<string, number | number[]>();
+  /** Lists read whole, by their SHA-256 and chunks: their source. */
+  private readonly lists = new Map<string, number>();
 
-  /** The number of a `backup/component` user. */
-  user(name: string): number {
-    let number = this.numbers.get(name);
-    if (number === undefined) {
-      number = this.names.push(name) - 1;
-      this.numbers.set(name, number);
-    }
-    return number;
+  /** A new source whose first user is `name`. */
+  source(name: string): number {
+    return this.sources.push([this.names.push(name) - 1]) - 1;
   }
 
-  add(user: number, chunks: readonly (readonly [string, number])[]): void {
+  /** The source of a list read whole before (with `name` joining it), or undefined. */
+  joinList(list: ListRef, name: string): number | undefined {
+    const source = this.lists.get(listKey(list));
+    if (source !== undefined) this.sources[source]?.push(this.names.push(name) - 1);
+    return source;
+  }
+
+  /** Records that `list` was read whole as `source`. */
+  listRead(list: ListRef, source: number): void {
+    this.lists.set(listKey(list), source);
+  }
+
+  add(source: number, chunks: readonly (readonly [string, number])[]): void {
     for (const [id] of chunks) {
-      const users = this.byChunk.get(id);
-      if (users === undefined) this.byChunk.set(id, user);
-      else if (typeof users === 'number') {
-        if (users !== user) this.byChunk.set(id, [users, user]);
-      } else if (!users.includes(user)) users.push(user);
+      const sources = this.byChunk.get(id);
+      if (sources === undefined) this.byChunk.set(id, source);
+      else if (typeof sources === 'number') {
+        if (sources !== source) this.byChunk.set(id, [sources, source]);
+      } else if (!sources.includes(source)) sources.push(source);
     }
   }
 
@@ -63,16 +75,24 @@ class Usage {
 
   /** The users of a chunk (none if it is not used). */
   usersOf(id: string): string[] {
-    const users = this.byChunk.get(id);
-    if (users === undefined) return [];
-    return (typeof users === 'number' ? [users] : users).map((n) => this.names[n] as string);
+    const sources = this.byChunk.get(id);
+    if (sources === undefined) return [];
+    const users = (typeof sources === 'number' ? [sources] : sources).flatMap(
+      (source) => this.sources[source] ?? [],
+    );
+    return [...new Set(users)].map((n) => this.names[n] as string);
   }
+}
+
+/** A list's identity: the same content in the same chunks is the same list. */
+function listKey(list: ListRef): string {
+  return `${list.sha256}:${list.chunks.map(([id]) => id).join(',')}`;
 }
 
 /**
  * Records the chunks a backup uses: each component's list and, read from it entry by entry,
  * its artifacts'. A list that cannot be read damages its component; a missing one is named by
- * the index check.
+ * the index check. A list already read whole in this check is not read again.
  */
 async function recordUsage(
   repo: Repository,
@@ -83,12 +103,15 @@ async function recordUsage(
 ): Promise<void> {
   for (const component of manifest.components) {
     const name = `${manifest.id}/${component.name}`;
-    const user = usage.user(name);
-    if (component.list !== undefined) usage.add(user, component.list.chunks);
+    const list = component.list;
+    if (list !== undefined && usage.joinList(list, name) !== undefined) continue;
+    const source = usage.source(name);
+    if (list !== undefined) usage.add(source, list.chunks);
     try {
       for await (const entries of repo.listEntries(manifest, component, index)) {
-        for (const { record } of entries) usage.add(user, record.chunks);
+        for (const { record } of entries) usage.add(source, record.chunks);
       }
+      if (list !== undefined) usage.listRead(list, source);
     } catch (error) {
       if (RepoErrors.is(error, 'REPO_DATA_MISSING')) continue;
       if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;

@@ -2,7 +2,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readdir, readFile, stat, truncate, unlink, writeFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   encodeOperatorKey,
   initRepository,
@@ -68,6 +68,24 @@ describe('damage is named and refused, never returned', () => {
     expect((await t.repo.verifyBackup(damaged.id, { readData: true })).damagedComponents).toEqual([
       'identity',
     ]);
+  });
+
+  it('backups sharing an unchanged list: check reads it once and names every one of them', async () => {
+    const data = noise(1_500_000, 'shared');
+    const first = await backupOf(data);
+    const second = await backupOf(data);
+    const [pack] = await packFiles();
+    const bytes = await readFile(pack as string);
+    bytes[1000] = (bytes[1000] as number) ^ 0x01;
+    await writeFile(pack as string, bytes);
+    const listReads = vi.spyOn(t.repo, 'listEntries');
+
+    const report = await t.repo.check({ readData: true });
+    expect(listReads).toHaveBeenCalledTimes(1);
+    expect(report.damagedBackups).toEqual([first.id, second.id].sort());
+    expect(report.damage[0]?.components).toEqual(
+      [`${first.id}/identity`, `${second.id}/identity`].sort(),
+    );
   });
 
   it('a truncated pack: even the structural check names the backup; restore refuses', async () => {
