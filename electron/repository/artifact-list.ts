@@ -35,6 +35,14 @@ export function isListRef(value: unknown): value is ListRef {
   return isCount(count) && isCount(size) && isHex64(sha256) && everyOf(chunks, isChunkRef);
 }
 
+/**
+ * A list's identity: the same content in the same chunks is the same list, whichever backup's
+ * manifest names it (an unchanged component's list is), so it need be read only once.
+ */
+export function listIdentity(list: ListRef): string {
+  return `${list.sha256}:${list.chunks.map(([id]) => id).join(',')}`;
+}
+
 /** Lines are gathered into pieces of about this size before they are chunked. */
 const PIECE_BYTES = 1024 * 1024;
 

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
 import { BufferPool } from './buffers.js';
-import type { ListRef } from './artifact-list.js';
+import { listIdentity, type ListRef } from './artifact-list.js';
 import { eachOf, runLanes } from './lanes.js';
 import {
   manifestObjectName,
@@ -49,14 +49,14 @@ class Usage {
 
   /** The source of a list read whole before (with `name` joining it), or undefined. */
   joinList(list: ListRef, name: string): number | undefined {
-    const source = this.lists.get(listKey(list));
+    const source = this.lists.get(listIdentity(list));
     if (source !== undefined) this.sources[source]?.push(this.names.push(name) - 1);
     return source;
   }
 
   /** Records that `list` was read whole as `source`. */
   listRead(list: ListRef, source: number): void {
-    this.lists.set(listKey(list), source);
+    this.lists.set(listIdentity(list), source);
   }
 
   add(source: number, chunks: readonly (readonly [string, number])[]): void {
@@ -82,11 +82,6 @@ class Usage {
     );
     return [...new Set(users)].map((n) => this.names[n] as string);
   }
-}
-
-/** A list's identity: the same content in the same chunks is the same list. */
-function listKey(list: ListRef): string {
-  return `${list.sha256}:${list.chunks.map(([id]) => id).join(',')}`;
 }
 
 /**

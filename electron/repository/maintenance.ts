@@ -3,6 +3,7 @@
  * an exclusive lock (docs/repository-format.md section 10).
  */
 import { CommonErrors } from '../../shared/errors.js';
+import { listIdentity } from './artifact-list.js';
 import { RepoErrors } from './errors.js';
 import { RepositoryLock } from './locks.js';
 import {
@@ -183,6 +184,8 @@ async function collectUsage(
   index: LoadedIndex,
 ): Promise<{ used: Set<string>; livingEpochs: Set<number> }> {
   const used = new Set<string>();
+  /** Lists already counted: an unchanged component names the same list in every backup. */
+  const listsRead = new Set<string>();
   const livingEpochs = new Set<number>();
   for (const object of await repo.storage.list('manifests/')) {
     const bytes = await repo.storage.get(object.name);
@@ -204,7 +207,12 @@ async function collectUsage(
     // Damaged (the manifest or a list): prune refuses rather than guess what is still used.
     const manifest = openManifest(bytes, keys, object.name);
     for (const component of manifest.components) {
-      for (const [id] of component.list?.chunks ?? []) used.add(id);
+      if (component.list !== undefined) {
+        const identity = listIdentity(component.list);
+        if (listsRead.has(identity)) continue; // its chunks are counted already
+        listsRead.add(identity);
+        for (const [id] of component.list.chunks) used.add(id);
+      }
       for await (const entries of repo.listEntries(manifest, component, index)) {
         for (const { record } of entries) for (const [id] of record.chunks) used.add(id);
       }

@@ -88,6 +88,27 @@ describe('damage is named and refused, never returned', () => {
     );
   });
 
+  it('prune keeps what a list shared by backups names, and frees what only forgotten backups held', async () => {
+    const shared = noise(900_000, 'shared');
+    const own = noise(900_000, 'own');
+    await backupOf(noise(900_000, 'gone'));
+    const first = await backupOf(shared);
+    const second = await backupOf(shared);
+    const last = await backupOf(own); // a list of its own, after the shared one was counted
+    expect((await t.repo.forget({ keepLast: 3 })).removed).toHaveLength(1);
+    expect((await t.repo.prune()).packsDeleted).toBeGreaterThan(0);
+    expect((await t.repo.check({ readData: true })).ok).toBe(true);
+    const expected: [string, Buffer][] = [
+      [first.id, shared],
+      [second.id, shared],
+      [last.id, own],
+    ];
+    for (const [id, data] of expected) {
+      const restored = await readAll(await t.repo.openArtifact(id, 'identity', 'data.bin'));
+      expect(restored.equals(data)).toBe(true);
+    }
+  });
+
   it('a truncated pack: even the structural check names the backup; restore refuses', async () => {
     const damaged = await backupOf(noise(1_000_000, 'victim'));
     const [pack] = await packFiles();
