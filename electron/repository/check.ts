@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { RepoErrors } from './errors.js';
 import { BufferPool } from './buffers.js';
-import { listIdentity, type ListRef } from './artifact-list.js';
+import { listIdentity } from './artifact-list.js';
 import { eachOf, runLanes } from './lanes.js';
 import {
   manifestObjectName,
@@ -47,16 +47,16 @@ class Usage {
     return this.sources.push([this.names.push(name) - 1]) - 1;
   }
 
-  /** The source of a list read whole before (with `name` joining it), or undefined. */
-  joinList(list: ListRef, name: string): number | undefined {
-    const source = this.lists.get(listIdentity(list));
+  /** The source of a list (`listIdentity`) read whole before, with `name` joining it; or undefined. */
+  joinList(identity: string, name: string): number | undefined {
+    const source = this.lists.get(identity);
     if (source !== undefined) this.sources[source]?.push(this.names.push(name) - 1);
     return source;
   }
 
-  /** Records that `list` was read whole as `source`. */
-  listRead(list: ListRef, source: number): void {
-    this.lists.set(listIdentity(list), source);
+  /** Records that the list `identity` was read whole as `source`. */
+  listRead(identity: string, source: number): void {
+    this.lists.set(identity, source);
   }
 
   add(source: number, chunks: readonly (readonly [string, number])[]): void {
@@ -73,14 +73,13 @@ class Usage {
     return this.byChunk.keys();
   }
 
-  /** The users of a chunk (none if it is not used). */
+  /** The users of a chunk (none if it is not used); each user is in one source only. */
   usersOf(id: string): string[] {
     const sources = this.byChunk.get(id);
     if (sources === undefined) return [];
-    const users = (typeof sources === 'number' ? [sources] : sources).flatMap(
-      (source) => this.sources[source] ?? [],
+    return (typeof sources === 'number' ? [sources] : sources).flatMap((source) =>
+      (this.sources[source] ?? []).map((n) => this.names[n] as string),
     );
-    return [...new Set(users)].map((n) => this.names[n] as string);
   }
 }
 
@@ -99,14 +98,15 @@ async function recordUsage(
   for (const component of manifest.components) {
     const name = `${manifest.id}/${component.name}`;
     const list = component.list;
-    if (list !== undefined && usage.joinList(list, name) !== undefined) continue;
+    const identity = list === undefined ? undefined : listIdentity(list);
+    if (identity !== undefined && usage.joinList(identity, name) !== undefined) continue;
     const source = usage.source(name);
     if (list !== undefined) usage.add(source, list.chunks);
     try {
       for await (const entries of repo.listEntries(manifest, component, index)) {
         for (const { record } of entries) usage.add(source, record.chunks);
       }
-      if (list !== undefined) usage.listRead(list, source);
+      if (identity !== undefined) usage.listRead(identity, source);
     } catch (error) {
       if (RepoErrors.is(error, 'REPO_DATA_MISSING')) continue;
       if (!RepoErrors.is(error, 'REPO_DAMAGED')) throw error;

@@ -22,10 +22,12 @@ const SEMI_SPACE_MB = 2;
 /** The old generation grows by this percentage past what was live (V8's default: up to 300). */
 const HEAP_GROWING_PERCENT = 30;
 
+const HEAP_GROWTH_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+
 /** The flags, as given to node or in Electron's `--js-flags`. */
 export const ENGINE_V8_FLAGS: readonly string[] = [
   `--max-semi-space-size=${SEMI_SPACE_MB}`,
-  `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
+  HEAP_GROWTH_FLAG,
 ];
 
 /** A worker's young generation: two semi-spaces and a large-object space of the same size. */
@@ -33,7 +35,7 @@ export const WORKER_YOUNG_GENERATION_MB = 3 * SEMI_SPACE_MB;
 
 /** Sets what can still be set in a running process: heap growth, for every isolate. */
 export function applyHeapGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  setFlagsFromString(HEAP_GROWTH_FLAG);
 }
 
 /** Cipher output a crypto worker leaves behind before it collects its young generation. */
@@ -43,9 +45,9 @@ const CIPHER_GARBAGE_BYTES = 4 * 1024 * 1024;
  * For a crypto worker: a function to call with the bytes of each blob it seals or opens. Node has
  * no cipher call that writes into a given buffer, so each returns its output in a fresh
  * allocation, copied into a pack or a file at once and then garbage (as are, in a restore, the
- * blobs the main thread moved in to be opened). V8 counts those bytes as
- * external memory and, with a worker's few JavaScript objects, collected them only after about
- * 64 MiB had piled up in each worker. Every CIPHER_GARBAGE_BYTES this asks for a collection of
+ * blobs the main thread moved in to be opened). V8 counts those bytes as external memory and,
+ * with a worker's few JavaScript objects, collected them only after about 64 MiB had piled up
+ * in each worker. Every CIPHER_GARBAGE_BYTES this asks for a collection of
  * the young generation (where that garbage dies), which takes about a millisecond; at 4 MiB it
  * took a restore's peak from about 285 MiB to 235 and cost no measurable time. The collector
  * is reached as Jest reaches it: exposed, then taken from a new context.

@@ -14,6 +14,7 @@ import { WORKER_YOUNG_GENERATION_MB } from './heap.js';
 import type { ChunkRef } from './records.js';
 import {
   transferOf,
+  viewsWholeMemory,
   type FilesAnswer,
   type FilesRequest,
   type FinishedPack,
@@ -642,12 +643,14 @@ export class CryptoPool {
 
 /** A whole buffer as it is lent to a worker: its shared memory, or else `transferable`. */
 function lendable(buffer: Buffer): Lent {
-  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
-  return whole && buffer.buffer instanceof SharedArrayBuffer ? buffer.buffer : transferable(buffer);
+  return viewsWholeMemory(buffer) && buffer.buffer instanceof SharedArrayBuffer
+    ? buffer.buffer
+    : transferable(buffer);
 }
 
 /** The buffer's memory as an ArrayBuffer of its own, copied only when it shares one. */
 function transferable(buffer: Buffer): ArrayBuffer {
-  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
-  return whole && buffer.buffer instanceof ArrayBuffer ? buffer.buffer : ownedCopy(buffer);
+  return viewsWholeMemory(buffer) && buffer.buffer instanceof ArrayBuffer
+    ? buffer.buffer
+    : ownedCopy(buffer);
 }

@@ -168,6 +168,11 @@ export type WorkerRequest =
  */
 export type Lent = ArrayBuffer | SharedArrayBuffer;
 
+/** Whether `buffer` views the whole of its memory (then that memory can be lent or moved as it is). */
+export function viewsWholeMemory(buffer: Buffer): boolean {
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+}
+
 /** What a message lending `buffer` must transfer: nothing if it is shared. */
 export function transferOf(buffer: Lent): ArrayBuffer[] {
   return buffer instanceof ArrayBuffer ? [buffer] : [];

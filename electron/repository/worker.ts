@@ -27,6 +27,7 @@ import { cipherGarbageMeter } from './heap.js';
 import { Ingest } from './worker-ingest.js';
 import {
   transferOf,
+  viewsWholeMemory,
   type PackBlob,
   type RefusedBlob,
   type RestoreBlob,
@@ -60,7 +61,7 @@ const ingest = new Ingest(
 
 /** Copies into a fresh ArrayBuffer so it can be transferred without copying again. */
 function own(buffer: Buffer): Buffer {
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return buffer;
+  if (viewsWholeMemory(buffer)) return buffer;
   const copy = Buffer.allocUnsafeSlow(buffer.length);
   buffer.copy(copy);
   return copy;
