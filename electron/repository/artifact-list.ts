@@ -117,18 +117,22 @@ export async function* readListLines(
     if (!opened.ok) throw damaged(fetched.object, `a list chunk was refused (${opened.error})`);
     sha.update(opened.plain);
     size += opened.plain.length;
-    const texts = (rest + text.write(opened.plain)).split('\n');
-    rest = texts.pop() ?? '';
+    const chunkText = rest + text.write(opened.plain);
     const lines: ListLine[] = [];
-    for (const line of texts) {
+    // Each line is cut with its newline, as it is stored (no array of pieces, no second string).
+    let start = 0;
+    for (let end = chunkText.indexOf('\n'); end !== -1; end = chunkText.indexOf('\n', start)) {
+      const line = chunkText.slice(start, end + 1);
       const name = nameOfLine(line);
       if (name === undefined || (last !== undefined && !(last < name))) {
         throw damaged(where, `artifact record ${count + 1} is invalid or out of order`);
       }
       last = name;
       count++;
-      lines.push({ name, line: `${line}\n` });
+      lines.push({ name, line });
+      start = end + 1;
     }
+    rest = chunkText.slice(start);
     if (lines.length > 0) yield lines;
   }
   if (rest + text.end() !== '') throw damaged(where, 'the artifact list ends inside a record');
@@ -189,6 +193,28 @@ export function nameOfLine(line: string): string | undefined {
 
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
+
+/**
+ * The size of a file that can be reused unread from its line in the last backup's list, else
+ * undefined: the line is a valid record of the same size and modification time, whose chunks add
+ * up to that size and are all `stored` (by id).
+ */
+export function reusableSize(
+  line: string,
+  size: number,
+  modified: number,
+  stored: (id: string) => boolean,
+): number | undefined {
+  const record = recordOfLine(line);
+  if (record === undefined || record.size !== size || record.modified !== modified)
+    return undefined;
+  let total = 0;
+  for (const [id, length] of record.chunks) {
+    if (!stored(id)) return undefined;
+    total += length;
+  }
+  return total === size ? size : undefined;
+}
 
 /** A line's record, parsed and checked; undefined if it is not a valid record. */
 export function recordOfLine(line: string): ArtifactRecord | undefined {

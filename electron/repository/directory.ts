@@ -3,7 +3,7 @@
  * a folder maps to one component whose artifacts are the files, named by relative path.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
 import { eachOf, runLanes } from './lanes.js';
@@ -57,8 +57,10 @@ async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry
     .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   let run: FileEntry[] = [];
+  // Joined by hand: path.join normalises every path, and these need none (names hold no separator).
+  const base = folder.endsWith(sep) ? folder : folder + sep;
   for (const { entry, key } of entries) {
-    const path = join(folder, entry.name);
+    const path = base + entry.name;
     if (entry.isFile()) {
       run.push({ path, name: prefix + key });
       if (run.length === RUN_FILES) {
@@ -129,7 +131,9 @@ async function* withPrevious(
           else [lines, at] = [next.value, 0];
         }
         const line = lines[at];
-        files.push(line?.name === file.name ? { ...file, previous: line } : file);
+        files.push(
+          line?.name === file.name ? { path: file.path, name: file.name, previous: line } : file,
+        );
       }
       yield files;
     }

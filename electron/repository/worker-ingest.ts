@@ -13,7 +13,7 @@
  */
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { idBytes, type ChunkTable } from './chunk-table.js';
+import type { ChunkTable } from './chunk-table.js';
 import { FastCdc, type ChunkerParams } from './chunker.js';
 import {
   BLOB_OVERHEAD,
@@ -22,13 +22,11 @@ import {
   sealChunkInto,
   sealEnvelope,
 } from './crypto.js';
-import { recordOfLine } from './artifact-list.js';
 import type { BlobEntry, ChunkRef } from './records.js';
 import {
   FILE_FAILED,
   FILE_LARGE,
   FILE_STORED,
-  FILE_UNCHANGED,
   type FilesAnswer,
   type WorkerReply,
   type WorkerRequest,
@@ -152,9 +150,8 @@ interface OpenFile extends Artifact {
 interface FilesJob {
   readonly kind: 'files';
   readonly job: number;
-  /** Per file: its path and its line in the last backup's list (`FilesRequest.files`). */
-  readonly fields: string[];
-  readonly count: number;
+  /** The files' paths (`FilesRequest.files`). */
+  readonly paths: string[];
   readonly deferAbove: number | undefined;
   /** The answer so far (`FilesAnswer`); its length is the number of files answered. */
   outcomes: string;
@@ -210,13 +207,10 @@ export class Ingest {
   handle(request: WorkerRequest): boolean {
     switch (request.op) {
       case 'files': {
-        const fields = request.files.split('\0');
-        const count = Math.floor(fields.length / 2);
         this.work.push({
           kind: 'files',
           job: request.job,
-          fields,
-          count,
+          paths: request.files.split('\0'),
           deferAbove: request.deferAbove,
           outcomes: '',
           stats: [],
@@ -354,7 +348,7 @@ export class Ingest {
   private stepFiles(job: FilesJob): void {
     const file = job.current;
     if (file === undefined) {
-      if (job.outcomes.length === job.count) {
+      if (job.outcomes.length === job.paths.length) {
         this.remove(job);
         this.reportProgress();
         this.answer(job);
@@ -388,19 +382,13 @@ export class Ingest {
     job.stats.push(size, modified);
   }
 
-  /** Looks at the next file: unchanged, large (deferred) or unreadable are answered at once. */
+  /** Looks at the next file: large (deferred) or unreadable are answered at once. */
   private openFile(job: FilesJob): void {
-    const at = job.outcomes.length * 2;
-    const path = job.fields[at] as string;
+    const path = job.paths[job.outcomes.length] as string;
     try {
       const info = lstatSync(path);
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
       const [size, modified] = [info.size, info.mtimeMs];
-      const previous = job.fields[at + 1];
-      if (previous !== undefined && previous !== '' && this.reusable(previous, size, modified)) {
-        this.settle(job, FILE_UNCHANGED, size, modified);
-        return;
-      }
       if (job.deferAbove !== undefined && size >= job.deferAbove) {
         this.settle(job, FILE_LARGE, size, modified);
         return;
@@ -411,22 +399,6 @@ export class Ingest {
     } catch (error) {
       this.failFile(job, error);
     }
-  }
-
-  /**
-   * Whether a file can be reused unread from its line in the last backup's list: a valid record
-   * of the same size and modification time, whose chunks add up to its size and are all stored
-   * in this epoch (in the chunk table).
-   */
-  private reusable(line: string, size: number, modified: number): boolean {
-    const record = recordOfLine(line);
-    if (record === undefined || record.size !== size || record.modified !== modified) return false;
-    let total = 0;
-    for (const [id, length] of record.chunks) {
-      if (this.table?.has(idBytes(id)) !== true) return false;
-      total += length;
-    }
-    return total === size;
   }
 
   private endFile(job: FilesJob, file: OpenFile): void {

@@ -18,11 +18,10 @@ export interface WorkerSetup {
 }
 
 /**
- * A batch of files to back up, in a form that crosses threads cheaply (a 62,000-file folder is
- * a thousand batches, and a typed array in a message costs more than a string of the whole
- * batch): per file its path, then its line in the last backup's list (empty when there is
- * none), all joined by NUL, which neither contains. The worker reuses a file whose line says the
- * same size and time and names only stored chunks.
+ * A batch of files to read and back up, in a form that crosses threads cheaply (a 62,000-file
+ * folder is a thousand batches, and a typed array in a message costs more than a string of the
+ * whole batch): their paths joined by NUL, which no path contains. Unchanged files never come
+ * here: the main thread reuses them (`Writer.unchangedSize`).
  */
 export interface FilesRequest {
   readonly files: string;
@@ -31,15 +30,14 @@ export interface FilesRequest {
 }
 
 /** What became of each file of a batch (`FilesAnswer.outcomes`, one digit per file). */
-export const FILE_UNCHANGED = 0;
 /** Not read: at least `deferAbove` bytes; the main thread sends it again on its own. */
-export const FILE_LARGE = 1;
-export const FILE_STORED = 2;
-export const FILE_FAILED = 3;
+export const FILE_LARGE = 0;
+export const FILE_STORED = 1;
+export const FILE_FAILED = 2;
 
 /** The answer to a batch, file by file in its order. */
 export interface FilesAnswer {
-  /** One digit per file: FILE_UNCHANGED ... FILE_FAILED. */
+  /** One digit per file: FILE_LARGE, FILE_STORED or FILE_FAILED. */
   readonly outcomes: string;
   /** Per file its size and modification time as looked at, comma-separated (NaN if failed). */
   readonly stats: string;

@@ -12,10 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
-import { lineOf, listPieces, sortedByName } from './artifact-list.js';
+import { lineOf, listPieces, reusableSize, sortedByName } from './artifact-list.js';
 import { ChunkTable, idBytes } from './chunk-table.js';
 import type { RepositoryConfig } from './config.js';
 import type { EpochKeys } from './crypto.js';
@@ -39,7 +40,6 @@ import type {
   BackupWriter,
   ComponentResult,
   ComponentStatus,
-  ListLine,
   SortedFile,
   WrittenBackup,
   WrittenComponent,
@@ -49,7 +49,6 @@ import type {
 import {
   FILE_FAILED,
   FILE_STORED,
-  FILE_UNCHANGED,
   type FilesAnswer,
   type FilesRequest,
   type FinishedPack,
@@ -352,10 +351,9 @@ export class Writer implements BackupWriter {
 
   /**
    * One batch of sorted files, backed up in a worker: each one's name, size and list line, or
-   * undefined if it failed (its component then fails with the reason). The worker reuses an
-   * unchanged file unread (same size and time as its last line, whose chunks are all stored in
-   * this epoch), whose line is then copied as it was. Large files are read on their own, each by
-   * the least loaded worker.
+   * undefined if it failed (its component then fails with the reason). An unchanged file is
+   * reused unread (`unchangedSize`), its line copied as it was; the others are read by a worker,
+   * large ones on their own, each by the least loaded worker.
    */
   private async sortedBatch(
     component: string,
@@ -363,11 +361,17 @@ export class Writer implements BackupWriter {
     batch: readonly SortedFile[],
   ): Promise<(ListedFile | undefined)[]> {
     const listed: (ListedFile | undefined)[] = batch.map(() => undefined);
-    const valid: number[] = [];
+    const toRead: number[] = [];
     batch.forEach((file, at) => {
-      if (validName(file.name)) valid.push(at);
+      const unchanged = validName(file.name) ? this.unchangedSize(file) : undefined;
+      if (unchanged !== undefined && file.previous !== undefined) {
+        this.bytesDone += unchanged;
+        listed[at] = [file.name, unchanged, file.previous.line];
+      } else if (validName(file.name)) toRead.push(at);
       else this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
     });
+    const last = batch[batch.length - 1];
+    if (last !== undefined) this.lastArtifact = [component, last.name];
     const settle = (positions: readonly number[], answer: FilesAnswer) => {
       const again: { at: number; size: number }[] = [];
       const stats = answer.stats.split(',').map(Number);
@@ -382,29 +386,25 @@ export class Writer implements BackupWriter {
           if (read === undefined) throw new Error('a worker answered a file without its chunks');
           const modified = stats[i * 2 + 1] as number;
           listed[at] = [file.name, size, lineOf({ name: file.name, size, ...read, modified })];
-        } else if (outcome === FILE_UNCHANGED && file.previous !== undefined) {
-          this.bytesDone += size;
-          listed[at] = [file.name, size, file.previous.line];
         } else if (outcome === FILE_FAILED) {
           const why = answer.failed[failed++]?.error ?? 'no reason given';
           this.failComponent(state, `${file.name}: reading it failed (${why})`);
         } else again.push({ at, size });
       });
-      const last = positions[positions.length - 1];
-      if (last !== undefined) this.lastArtifact = [component, (batch[last] as SortedFile).name];
       this.progress();
       return again;
     };
-    if (valid.length === 0) return listed;
+    this.progress();
+    if (toRead.length === 0) return listed;
     const signal = this.cancel.signal;
     try {
-      const files = valid.map((at) => batch[at] as SortedFile);
+      const files = toRead.map((at) => batch[at] as SortedFile);
       const answer = await this.pool().ingestFiles(filesRequest(files, LARGE_FILE_BYTES), {
         weight: files.length * SMALL_FILE_WEIGHT,
         signal,
       });
       await Promise.all(
-        settle(valid, answer).map(async ({ at, size }) => {
+        settle(toRead, answer).map(async ({ at, size }) => {
           const { path } = batch[at] as SortedFile;
           const one = await this.pool().ingestFiles(filesRequest([{ path }]), {
             weight: size,
@@ -417,6 +417,24 @@ export class Writer implements BackupWriter {
       throw await this.abandon(error, signal);
     }
     return listed;
+  }
+
+  /**
+   * The size of a file that can be reused unread from its line in the last backup's list (same
+   * size and time, its chunks stored in this epoch), else undefined: it is read. Looked at here,
+   * not in a worker: one lstat costs less than the round trip that would carry it.
+   */
+  private unchangedSize(file: SortedFile): number | undefined {
+    if (file.previous === undefined) return undefined;
+    const table = this.workers?.table;
+    try {
+      const info = lstatSync(file.path, { throwIfNoEntry: false });
+      if (info?.isFile() !== true || table === undefined) return undefined;
+      const stored = (id: string) => table.has(idBytes(id));
+      return reusableSize(file.previous.line, info.size, info.mtimeMs, stored);
+    } catch {
+      return undefined; // a worker looks again, and says why it cannot be read
+    }
   }
 
   /** A component whose files were added in order takes no other artifact. */
@@ -608,17 +626,12 @@ function reasonOf(state: ComponentState): string | undefined {
 /** The char code of '0': outcomes are digits. */
 const ZERO = 48;
 
-/**
- * A batch request for files (`FilesRequest`): per file its path and its line in the last
- * backup's list, if any (else empty: the file is read), joined by NUL.
- */
+/** A batch request for files to read (`FilesRequest`): their paths joined by NUL. */
 function filesRequest(
-  files: readonly { readonly path: string; readonly previous?: ListLine }[],
+  files: readonly { readonly path: string }[],
   deferAbove?: number,
 ): FilesRequest {
-  const fields: string[] = [];
-  for (const { path, previous } of files) fields.push(path, previous?.line ?? '');
-  return { files: fields.join('\0'), deferAbove };
+  return { files: files.map(({ path }) => path).join('\0'), deferAbove };
 }
 
 async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   listPieces,
+  lineOf,
   entriesOfLines,
+  reusableSize,
   nameOfLine,
   readListLines,
   sortedByName,
@@ -135,6 +137,37 @@ describe('list line names (pure)', () => {
     for (const bad of ['', '{"size":0}', '{"name":"unterminated', '{"name": "spaced"}', '["x"]']) {
       expect(nameOfLine(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('reusing a file from its last line (pure)', () => {
+  const id = (text: string) => sha256(Buffer.from(text));
+  const line = lineOf({
+    name: 'a.json',
+    size: 10,
+    sha256: id('whole'),
+    chunks: [
+      [id('one'), 4],
+      [id('two'), 6],
+    ],
+    modified: 1_764_000_000_000,
+  });
+  const everyChunk = () => true;
+
+  it('reuses a line of the same size and time whose chunks are stored and add up', () => {
+    expect(reusableSize(line, 10, 1_764_000_000_000, everyChunk)).toBe(10);
+  });
+
+  it('reads the file again otherwise', () => {
+    expect(reusableSize(line, 11, 1_764_000_000_000, everyChunk)).toBeUndefined();
+    expect(reusableSize(line, 10, 1_764_000_000_001, everyChunk)).toBeUndefined();
+    // A chunk no longer stored in this epoch (pruned, or its index lost).
+    expect(reusableSize(line, 10, 1_764_000_000_000, (c) => c !== id('two'))).toBeUndefined();
+    const short = line.replace(',6]', ',5]');
+    expect(reusableSize(short, 10, 1_764_000_000_000, everyChunk)).toBeUndefined();
+    const timeless = lineOf({ name: 'a.json', size: 10, sha256: id('whole'), chunks: [] });
+    expect(reusableSize(timeless, 10, 1_764_000_000_000, everyChunk)).toBeUndefined();
+    expect(reusableSize('{"name":"a.json"', 10, 1_764_000_000_000, everyChunk)).toBeUndefined();
   });
 });
 

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lineOf } from '../../electron/repository/artifact-list.js';
 import { ChunkTable } from '../../electron/repository/chunk-table.js';
 import { DEFAULT_CHUNKER } from '../../electron/repository/chunker.js';
 import { deriveEpochKeys, openBlob } from '../../electron/repository/crypto.js';
@@ -17,7 +16,6 @@ import {
   FILE_FAILED,
   FILE_LARGE,
   FILE_STORED,
-  FILE_UNCHANGED,
   type FinishedPack,
 } from '../../electron/repository/worker-protocol.js';
 import { noise, sha256 } from './helpers.js';
@@ -137,54 +135,33 @@ describe('crypto pool ingest', () => {
 });
 
 describe('crypto pool files', () => {
-  it('answers each file: stored, unchanged, large (unread) or failed, in order', async () => {
+  it('answers each file: stored, large (unread) or failed, in order', async () => {
     dir = await mkdtemp(join(tmpdir(), 'lb-pool-'));
     const table = ChunkTable.create(10);
     const { pool, packs } = startPool({ size: 1, table });
     const when = new Date('2026-11-01T10:00:00Z');
     const small = noise(300_000, 'small');
     await writeFile(join(dir, 'small'), small);
-    await writeFile(join(dir, 'same'), 'unchanged');
-    await utimes(join(dir, 'same'), when, when);
-    await writeFile(join(dir, 'stale'), 'unchanged');
-    await utimes(join(dir, 'stale'), when, when);
+    await writeFile(join(dir, 'tiny'), 'tiny file');
+    await utimes(join(dir, 'tiny'), when, when);
     await writeFile(join(dir, 'large'), noise(2_000_000, 'large'));
     await mkdir(join(dir, 'folder'));
-    // 'same' and 'stale' match their last lines; only the chunk of 'same' is stored.
-    const stored = sha256(Buffer.from('stored'));
-    table.claim(Buffer.from(stored, 'hex'));
-    const lastLine = (name: string, chunk: string) =>
-      lineOf({
-        name,
-        size: 9,
-        sha256: sha256(Buffer.from('unchanged')),
-        chunks: [[chunk, 9]],
-        modified: when.getTime(),
-      });
-    const previous: Record<string, string> = {
-      same: lastLine('same', stored),
-      stale: lastLine('stale', sha256(Buffer.from('pruned'))),
-    };
-    const names = ['small', 'same', 'stale', 'large', 'missing', 'folder'];
-    const files = names.map((name) => `${join(dir!, name)}\0${previous[name] ?? ''}`);
+    const names = ['small', 'tiny', 'large', 'missing', 'folder'];
     const answer = await pool.ingestFiles(
-      { files: files.join('\0'), deferAbove: 1024 * 1024 },
+      { files: names.map((name) => join(dir!, name)).join('\0'), deferAbove: 1024 * 1024 },
       { weight: 1 },
     );
     expect([...answer.outcomes].map(Number)).toEqual([
       FILE_STORED,
-      FILE_UNCHANGED,
-      FILE_STORED, // its last line names a chunk no longer stored: read again
+      FILE_STORED,
       FILE_LARGE,
       FILE_FAILED,
       FILE_FAILED,
     ]);
     expect(answer.failed.map((f) => f.code)).toEqual(['ENOENT', 'EISDIR']);
-    expect(answer.stats.split(',').map(Number).slice(0, 8)).toEqual([
+    expect(answer.stats.split(',').map(Number).slice(0, 6)).toEqual([
       small.length,
       expect.any(Number),
-      9,
-      when.getTime(),
       9,
       when.getTime(),
       2_000_000,

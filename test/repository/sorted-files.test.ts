@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lineOf } from '../../electron/repository/artifact-list.js';
 import { backupDirectory, restoreBackup } from '../../electron/repository/index.js';
 import { orderedBatches } from '../../electron/repository/lanes.js';
 import { manifestObjectName, openManifest } from '../../electron/repository/manifest.js';
@@ -114,6 +115,52 @@ describe('folder backups in list order', () => {
       again.addArtifact('files', 'later', Readable.from([Buffer.from('x')])),
     ).rejects.toMatchObject({ code: 'REPO_INVALID_NAME' });
     await again.abort();
+  });
+
+  it('reuses a last line only when its chunks are stored: else the file is read', async () => {
+    const src = join(t.dir, 'src');
+    await mkdir(src);
+    const when = new Date('2026-11-01T10:00:00Z');
+    const lastLine = (name: string, content: string, chunk: string) => ({
+      name,
+      line: lineOf({
+        name,
+        size: content.length,
+        sha256: sha256(Buffer.from(content)),
+        chunks: [[chunk, content.length]],
+        modified: when.getTime(),
+      }),
+    });
+    await writeFile(join(src, 'same'), 'same text');
+    await writeFile(join(src, 'stale'), 'new text!');
+    await utimes(join(src, 'same'), when, when);
+    await utimes(join(src, 'stale'), when, when);
+    const first = await backupDirectory(t.repo, src);
+    const [stored] = (await t.repo.loadManifest(first.id)).components[0]?.artifacts ?? [];
+    const storedChunk = stored?.chunks[0]?.[0] ?? '';
+    // 'stale' has the size and time its line says, but the line names a chunk never stored.
+    const files = async function* () {
+      yield [
+        {
+          name: 'same',
+          path: join(src, 'same'),
+          previous: lastLine('same', 'same text', storedChunk),
+        },
+        {
+          name: 'stale',
+          path: join(src, 'stale'),
+          previous: lastLine('stale', 'old text!', sha256(Buffer.from('pruned'))),
+        },
+      ];
+    };
+    const w = await t.repo.startBackup({ source });
+    await w.addSortedFiles('files', files());
+    const second = await w.commit();
+    const artifacts = (await t.repo.loadManifest(second.id)).components[0]?.artifacts;
+    expect(artifacts?.map((a) => [a.name, a.sha256])).toEqual([
+      ['same', sha256(Buffer.from('same text'))],
+      ['stale', sha256(Buffer.from('new text!'))], // read, not copied from its line
+    ]);
   });
 
   it('a folder of thousands of unreadable files still makes a readable manifest', async () => {
