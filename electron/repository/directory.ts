@@ -8,6 +8,7 @@ import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
 import { eachOf, runLanes } from './lanes.js';
 import type { BackupReader, Repository } from './repository.js';
+import { FolderWalk, type WalkedFile } from './walk.js';
 import type {
   ArtifactRecord,
   BackupSource,
@@ -33,47 +34,6 @@ export interface DirectoryBackupOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
   readonly lockWaitMs?: number;
-}
-
-interface FileEntry {
-  readonly path: string;
-  readonly name: string;
-}
-
-/** Files the walk hands over at once: a folder of 50,000 files is not held whole in flight. */
-const RUN_FILES = 256;
-
-/**
- * Regular files under `folder`, named with `/` separators, in the order of an artifact list (the
- * full names' order, JavaScript's `<`): a folder's entries sorted with each sub-folder as if its
- * name ended in `/`, the sub-folder walked at its place. Yields runs of files (a folder's, up to
- * its next sub-folder or RUN_FILES), since an async step per file costs more than looking at it. Symbolic
- * links are not followed. Only folders are listed here; the workers look at each file (size,
- * time) when they take it, so a large tree costs the main thread one call per folder.
- */
-async function* walkFiles(folder: string, prefix = ''): AsyncGenerator<FileEntry[]> {
-  const entries = (await readdir(folder, { withFileTypes: true }))
-    .filter((entry) => entry.isFile() || entry.isDirectory())
-    .map((entry) => ({ entry, key: entry.isDirectory() ? `${entry.name}/` : entry.name }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  let run: FileEntry[] = [];
-  // Joined by hand: path.join normalises every path, and these need none (names hold no separator).
-  const base = folder.endsWith(sep) ? folder : folder + sep;
-  for (const { entry, key } of entries) {
-    const path = base + entry.name;
-    if (entry.isFile()) {
-      run.push({ path, name: prefix + key });
-      if (run.length === RUN_FILES) {
-        yield run;
-        run = [];
-      }
-      continue;
-    }
-    if (run.length > 0) yield run;
-    run = [];
-    yield* walkFiles(path, prefix + key);
-  }
-  if (run.length > 0) yield run;
 }
 
 /** The newest backup of the same source in the current epoch, whose files may be reused. */
@@ -110,7 +70,7 @@ async function* parentLines(
 
 /** Walked files joined with their parent lines (both in name order): the same name pairs. */
 async function* withPrevious(
-  runs: AsyncIterable<FileEntry[]>,
+  runs: AsyncIterable<WalkedFile[]>,
   parent: AsyncGenerator<ListLine[]>,
 ): AsyncGenerator<SortedFile[]> {
   let lines: ListLine[] = [];
@@ -131,9 +91,7 @@ async function* withPrevious(
           else [lines, at] = [next.value, 0];
         }
         const line = lines[at];
-        files.push(
-          line?.name === file.name ? { path: file.path, name: file.name, previous: line } : file,
-        );
+        files.push(line?.name === file.name ? { ...file, previous: line } : file);
       }
       yield files;
     }
@@ -159,34 +117,43 @@ export async function backupDirectory(
   }
   const component = options.component ?? 'files';
   const source = options.source ?? { kind: 'directory', id: root, version: '1', labels: {} };
-  // Started first: its workers load while the last backup is looked up.
-  const writer = await repo.startBackup({
-    source,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
-  });
+  // The walk starts first, and the writer next: the folder is walked, and the workers load,
+  // while the repository is opened and the last backup looked up.
+  const walk = new FolderWalk(root);
   try {
-    const parent = await findParent(repo, source);
-    let count = 0;
-    const counted = async function* () {
-      for await (const run of walkFiles(root)) {
-        count += run.length;
-        yield run;
-      }
-    };
-    await writer.addSortedFiles(
-      component,
-      withPrevious(counted(), parentLines(repo, parent, component)),
-    );
-    writer.setComponentResult(component, {
-      status: 'Succeeded',
-      meta: { files: String(count) },
+    // Sizes and times are needed only to compare with a last backup's lines. Looked up again
+    // under the lock; the answer here only spares a first backup the walk's lstat calls.
+    walk.decide((await findParent(repo, source)) !== undefined);
+    const writer = await repo.startBackup({
+      source,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
     });
-    return await writer.commit();
-  } catch (error) {
-    await writer.abort();
-    throw error;
+    try {
+      const parent = await findParent(repo, source);
+      let count = 0;
+      const counted = async function* () {
+        for await (const run of walk.runs()) {
+          count += run.length;
+          yield run;
+        }
+      };
+      await writer.addSortedFiles(
+        component,
+        withPrevious(counted(), parentLines(repo, parent, component)),
+      );
+      writer.setComponentResult(component, {
+        status: 'Succeeded',
+        meta: { files: String(count) },
+      });
+      return await writer.commit();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  } finally {
+    await walk.stop();
   }
 }
 

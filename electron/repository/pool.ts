@@ -6,11 +6,12 @@
  * and packs verified in whichever worker is least busy.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ChunkTable } from './chunk-table.js';
 import type { ChunkerParams } from './chunker.js';
 import { openBlob, type EpochKeys } from './crypto.js';
 import { WORKER_YOUNG_GENERATION_MB } from './heap.js';
+import { startModuleWorker } from './threads.js';
 import type { ChunkRef } from './records.js';
 import {
   transferOf,
@@ -126,24 +127,6 @@ export interface PoolOptions {
   readonly onProgress?: (bytes: number) => void;
 }
 
-/**
- * Starts the worker next to this module: worker.js once compiled; under the tests (sources run
- * through tsx) worker.ts, via a bootstrap that registers tsx first, because Node 20 loads a
- * worker's main module before `--import` hooks given in execArgv take effect.
- */
-function startWorker(workerData: WorkerSetup): Worker {
-  const self = import.meta.url;
-  const options = {
-    workerData,
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  };
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), options);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const target = new URL('./worker.ts', self).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
-}
-
 /** A fresh, wholly owned ArrayBuffer with `bytes`' content, ready to be transferred. */
 function ownedCopy(bytes: Uint8Array, length = bytes.length): ArrayBuffer {
   const copy = new Uint8Array(length);
@@ -180,7 +163,9 @@ export class CryptoPool {
       table: options.table?.buffer,
     };
     for (let i = 0; i < Math.max(1, options.size ?? availableParallelism()); i++) {
-      const worker = startWorker(setup);
+      const worker = startModuleWorker('worker', setup, {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+      });
       worker.unref(); // referenced only while it has work, so an idle pool never holds a process open
       const slot: Slot = { worker, busy: 0, load: 0 };
       worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));

@@ -144,6 +144,12 @@ export interface SortedFile {
   readonly name: string;
   readonly path: string;
   readonly previous?: ListLine;
+  /**
+   * Its size and time if the caller already looked (lstat; NaN: it could not). Absent, the
+   * writer looks itself when there is a line to compare with.
+   */
+  readonly size?: number | undefined;
+  readonly modified?: number | undefined;
 }
 
 /** One record of an artifact list, and its line as stored (docs/repository-format.md section 6). */

@@ -421,20 +421,18 @@ export class Writer implements BackupWriter {
 
   /**
    * The size of a file that can be reused unread from its line in the last backup's list (same
-   * size and time, its chunks stored in this epoch), else undefined: it is read. Looked at here,
-   * not in a worker: one lstat costs less than the round trip that would carry it.
+   * size and time, its chunks stored in this epoch), else undefined: it is read. Decided here,
+   * not in a worker: the line is at hand, and the round trip that would carry it costs more than
+   * the decision (the size and time come from the folder's walk, or one lstat here).
    */
   private unchangedSize(file: SortedFile): number | undefined {
-    if (file.previous === undefined) return undefined;
     const table = this.workers?.table;
-    try {
-      const info = lstatSync(file.path, { throwIfNoEntry: false });
-      if (info?.isFile() !== true || table === undefined) return undefined;
-      const stored = (id: string) => table.has(idBytes(id));
-      return reusableSize(file.previous.line, info.size, info.mtimeMs, stored);
-    } catch {
-      return undefined; // a worker looks again, and says why it cannot be read
-    }
+    if (file.previous === undefined || table === undefined) return undefined;
+    const [size, modified] =
+      file.size !== undefined ? [file.size, file.modified] : lookAt(file.path);
+    // NaN: it could not be looked at; a worker looks again, and says why it cannot be read.
+    if (Number.isNaN(size) || modified === undefined) return undefined;
+    return reusableSize(file.previous.line, size, modified, (id) => table.has(idBytes(id)));
   }
 
   /** A component whose files were added in order takes no other artifact. */
@@ -625,6 +623,16 @@ function reasonOf(state: ComponentState): string | undefined {
 
 /** The char code of '0': outcomes are digits. */
 const ZERO = 48;
+
+/** A file's size and time (lstat), or NaN if it is not a regular file or cannot be looked at. */
+function lookAt(path: string): [number, number] {
+  try {
+    const info = lstatSync(path, { throwIfNoEntry: false });
+    return info?.isFile() === true ? [info.size, info.mtimeMs] : [NaN, NaN];
+  } catch {
+    return [NaN, NaN];
+  }
+}
 
 /** A batch request for files to read (`FilesRequest`): their paths joined by NUL. */
 function filesRequest(
