@@ -83,7 +83,6 @@ async function* withPrevious(
   };
   try {
     for await (const run of runs) {
-      const files: SortedFile[] = [];
       for (const file of run) {
         while (!skipTo(file.name)) {
           const next = await parent.next();
@@ -91,9 +90,9 @@ async function* withPrevious(
           else [lines, at] = [next.value, 0];
         }
         const line = lines[at];
-        files.push(line?.name === file.name ? { ...file, previous: line } : file);
+        if (line?.name === file.name) file.previous = line;
       }
-      yield files;
+      yield run;
     }
   } finally {
     await parent.return(undefined);

@@ -51,8 +51,12 @@ export class ListStream {
     return this.artifactBytes;
   }
 
-  /** Adds one artifact's line; names must be strictly ascending (REPO_INVALID_NAME if not). */
-  async add(name: string, size: number, line: string): Promise<void> {
+  /**
+   * Adds one artifact's line; names must be strictly ascending (REPO_INVALID_NAME if not).
+   * Returns a promise to wait for when two pieces are already queued (else nothing: a list of
+   * 60,000 lines is not 60,000 awaits).
+   */
+  add(name: string, size: number, line: string): Promise<void> | undefined {
     if (this.ended) throw new Error('the list has ended');
     if (this.last !== undefined && !(this.last < name)) {
       throw RepoErrors.create(
@@ -64,8 +68,12 @@ export class ListStream {
     this.count++;
     this.artifactBytes += size;
     this.piece += line;
-    if (this.piece.length < PIECE_CHARS) return;
+    if (this.piece.length < PIECE_CHARS) return undefined;
     this.enqueue();
+    return this.queue.length >= PIECES_QUEUED || this.settled ? this.room() : undefined;
+  }
+
+  private async room(): Promise<void> {
     while (this.queue.length >= PIECES_QUEUED && !this.settled) {
       await new Promise<void>((resolve) => this.wakeAdders.push(resolve));
     }

@@ -7,6 +7,7 @@
  */
 import { sep } from 'node:path';
 import { RepoErrors } from './errors.js';
+import type { ListLine } from './types.js';
 import { startModuleWorker } from './threads.js';
 import {
   CREDITS,
@@ -32,6 +33,8 @@ export interface WalkedFile {
   /** Size and time as the walk saw them (lstat); NaN if it could not; undefined if not asked. */
   readonly size: number | undefined;
   readonly modified: number | undefined;
+  /** Its line in the last backup's list, set when the walk is joined with it (`withPrevious`). */
+  previous: ListLine | undefined;
 }
 
 export class FolderWalk {
@@ -122,5 +125,6 @@ function filesOf(base: string, names: string, stats: Float64Array | undefined): 
     name,
     size: stats?.[i * 2],
     modified: stats?.[i * 2 + 1],
+    previous: undefined,
   }));
 }

@@ -341,7 +341,11 @@ export class Writer implements BackupWriter {
         { size: FILES_PER_BATCH, lanes: BATCHES_IN_FLIGHT, ahead: BATCHES_AHEAD },
         (batch) => this.sortedBatch(component, state, batch),
         async (lines) => {
-          for (const entry of lines) if (entry !== undefined) await list.add(...entry);
+          for (const entry of lines) {
+            if (entry === undefined) continue;
+            const full = list.add(entry[0], entry[1], entry[2]);
+            if (full !== undefined) await full;
+          }
         },
       );
     } catch (error) {
