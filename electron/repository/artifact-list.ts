@@ -128,8 +128,8 @@ export async function* readListLines(
         throw damaged(where, `artifact record ${count + 1} is invalid or out of order`);
       }
       last = name;
+      lines.push({ name, line, index: count });
       count++;
-      lines.push({ name, line });
       start = end + 1;
     }
     rest = chunkText.slice(start);

@@ -8,6 +8,7 @@ import { CommonErrors } from '../../shared/errors.js';
 import { RepoErrors } from './errors.js';
 import { eachOf, runLanes } from './lanes.js';
 import type { BackupReader, Repository } from './repository.js';
+import type { ListRef } from './artifact-list.js';
 import { FolderWalk, type WalkedFile } from './walk.js';
 import type {
   ArtifactRecord,
@@ -46,25 +47,44 @@ async function findParent(repo: Repository, source: BackupSource): Promise<strin
   return candidates[0]?.id;
 }
 
-/**
- * The component's lines in the parent backup's list, in name order, read as they are needed
- * (the records are parsed by the workers, for the files found unchanged). A damaged parent only
- * means files are read again: the lines end where the damage is found (those before it came
- * from chunks each verified), and the backup goes on.
- */
-async function* parentLines(
+/** The component's list in the parent backup: its lines, and where it is stored (if it is a stored list). */
+interface ParentList {
+  readonly lines: () => AsyncIterable<ListLine[]>;
+  readonly ref: ListRef | undefined;
+}
+
+/** The component's list in the parent backup, if its manifest opens (else files are read again). */
+async function parentList(
   repo: Repository,
   parent: string | undefined,
   component: string,
-): AsyncGenerator<ListLine[]> {
-  if (parent === undefined) return;
+): Promise<ParentList | undefined> {
+  if (parent === undefined) return undefined;
   try {
     const { stored, index } = await repo.loadStoredManifest(parent);
     const found = stored.components.find((c) => c.name === component);
-    if (found !== undefined) yield* repo.listLines(stored, found, index);
+    if (found === undefined) return undefined;
+    return { lines: () => repo.listLines(stored, found, index), ref: found.list };
   } catch (error) {
-    if (!RepoErrors.is(error, 'REPO_DAMAGED') && !RepoErrors.is(error, 'REPO_DATA_MISSING'))
-      throw error;
+    if (isDamage(error)) return undefined;
+    throw error;
+  }
+}
+
+const isDamage = (error: unknown) =>
+  RepoErrors.is(error, 'REPO_DAMAGED') || RepoErrors.is(error, 'REPO_DATA_MISSING');
+
+/**
+ * The parent list's lines, in name order, read as they are needed (the records are parsed only
+ * for the files found unchanged). A damaged parent only means files are read again: the lines
+ * end where the damage is found (those before it came from chunks each verified).
+ */
+async function* linesUntilDamage(list: ParentList | undefined): AsyncGenerator<ListLine[]> {
+  if (list === undefined) return;
+  try {
+    yield* list.lines();
+  } catch (error) {
+    if (!isDamage(error)) throw error;
   }
 }
 
@@ -138,9 +158,11 @@ export async function backupDirectory(
           yield run;
         }
       };
+      const last = await parentList(repo, parent, component);
       await writer.addSortedFiles(
         component,
-        withPrevious(counted(), parentLines(repo, parent, component)),
+        withPrevious(counted(), linesUntilDamage(last)),
+        last?.ref !== undefined ? { ref: last.ref, lines: last.lines } : undefined,
       );
       writer.setComponentResult(component, {
         status: 'Succeeded',

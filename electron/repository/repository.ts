@@ -464,9 +464,10 @@ export class Repository {
     index: LoadedIndex,
   ): AsyncGenerator<ListLine[]> {
     if (component.list === undefined) {
-      yield (component.artifacts ?? []).map((record) => ({
+      yield (component.artifacts ?? []).map((record, index) => ({
         name: record.name,
         line: lineOf(record),
+        index,
       }));
       return;
     }

@@ -2,6 +2,7 @@
  * The public types of the repository engine. Consumers (controller, recovery, UI through the
  * contract) build against these; they change only with a format or API version.
  */
+import type { ListRef } from './artifact-list.js';
 
 export type ComponentStatus = 'Succeeded' | 'Failed' | 'Skipped';
 export type BackupStatus = 'Succeeded' | 'PartialSucceeded' | 'Failed';
@@ -162,6 +163,18 @@ export interface ListEntry {
 export interface ListLine {
   readonly name: string;
   readonly line: string;
+  /** Its place in its list, from 0. */
+  readonly index: number;
+}
+
+/**
+ * A component's list in the last backup, for `BackupWriter.addSortedFiles`: when every file is
+ * unchanged the new list is the same list, and it is referenced again rather than written.
+ */
+export interface LastList {
+  readonly ref: ListRef;
+  /** Its lines from the start (the new list copies those it shares, should it turn out to differ). */
+  readonly lines: () => AsyncIterable<ListLine[]>;
 }
 
 export interface ComponentResult {
@@ -187,16 +200,22 @@ export interface BackupWriter {
    * Adds a component's files in name order (JavaScript's `<`, the order of artifact lists), given
    * in runs of any length (a folder's at a time, say: a step per file would cost more than the
    * file),
-   * a crypto worker reads each one (or reuses it unread when its size and modification time
-   * equal its `previous` record's and that record's chunks are stored in the current key
-   * epoch: the worker parses and checks that line). The component's list is written as the
+   * a crypto worker reads each one, or it is reused unread when its size and modification time
+   * equal its `previous` record's and that record's chunks are stored in the current key epoch
+   * (its line is copied from the last backup's list). The component's list is written as the
    * files complete instead of holding their records: memory does not grow with the number of
-   * files. An unchanged file's line is copied from the last backup's list. A file that cannot be read, changes while being read or has an
-   * invalid name fails the component, with the reason, not the backup; storage failures and
-   * cancellation abort the whole backup. The component takes no other artifacts; `commit` reports its
-   * count, not its records. REPO_INVALID_NAME if the names are not strictly ascending.
+   * files; with `last` (the same component's list in the last backup) and every file unchanged,
+   * that list is referenced again instead. A file that cannot be read, changes while being read
+   * or has an invalid name fails the component, with the reason, not the backup; storage
+   * failures and cancellation abort the whole backup. The component takes no other artifacts;
+   * `commit` reports its count, not its records. REPO_INVALID_NAME if the names are not strictly
+   * ascending.
    */
-  addSortedFiles(component: string, files: AsyncIterable<readonly SortedFile[]>): Promise<void>;
+  addSortedFiles(
+    component: string,
+    files: AsyncIterable<readonly SortedFile[]>,
+    last?: LastList,
+  ): Promise<void>;
   /** Records a component's outcome (status, reason, free-form meta). */
   setComponentResult(component: string, result: ComponentResult): void;
   /** Writes the index and the manifest (read back), releases the lock, reports the backup. */

@@ -40,6 +40,7 @@ import type {
   BackupWriter,
   ComponentResult,
   ComponentStatus,
+  LastList,
   SortedFile,
   WrittenBackup,
   WrittenComponent,
@@ -67,8 +68,8 @@ interface ComponentState {
   list: ListStream | undefined;
 }
 
-/** A sorted file as its batch settles: name, size and list line. */
-type ListedFile = [string, number, string];
+/** A sorted file as its batch settles: name, size, list line, and its place in the last list if copied from it. */
+type ListedFile = [string, number, string, number?];
 
 export interface WriterContext {
   readonly storage: Storage;
@@ -322,6 +323,7 @@ export class Writer implements BackupWriter {
   async addSortedFiles(
     component: string,
     files: AsyncIterable<readonly SortedFile[]>,
+    last?: LastList,
   ): Promise<void> {
     this.ensureOpen();
     const state = this.component(component);
@@ -331,8 +333,10 @@ export class Writer implements BackupWriter {
         `Component ${component} already has artifacts; sorted files are its only ones.`,
       );
     }
-    const list = new ListStream(component, (pieces) =>
-      this.pool().ingest(pieces, this.cancel.signal),
+    const list = new ListStream(
+      component,
+      (pieces) => this.pool().ingest(pieces, this.cancel.signal),
+      last,
     );
     state.list = list;
     try {
@@ -343,7 +347,7 @@ export class Writer implements BackupWriter {
         async (lines) => {
           for (const entry of lines) {
             if (entry === undefined) continue;
-            const full = list.add(entry[0], entry[1], entry[2]);
+            const full = list.add(entry[0], entry[1], entry[2], entry[3]);
             if (full !== undefined) await full;
           }
         },
@@ -366,11 +370,12 @@ export class Writer implements BackupWriter {
   ): Promise<(ListedFile | undefined)[]> {
     const listed: (ListedFile | undefined)[] = batch.map(() => undefined);
     const toRead: number[] = [];
+    let reused = 0;
     batch.forEach((file, at) => {
       const unchanged = validName(file.name) ? this.unchangedSize(file) : undefined;
       if (unchanged !== undefined && file.previous !== undefined) {
-        this.bytesDone += unchanged;
-        listed[at] = [file.name, unchanged, file.previous.line];
+        reused += unchanged;
+        listed[at] = [file.name, unchanged, file.previous.line, file.previous.index];
       } else if (validName(file.name)) toRead.push(at);
       else this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
     });
@@ -398,7 +403,11 @@ export class Writer implements BackupWriter {
       this.progress();
       return again;
     };
-    this.progress();
+    // Reported only once bytes are done: an event at 0 would hold the next one back PROGRESS_EVERY_MS.
+    if (reused > 0) {
+      this.bytesDone += reused;
+      this.progress();
+    }
     if (toRead.length === 0) return listed;
     const signal = this.cancel.signal;
     try {

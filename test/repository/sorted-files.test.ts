@@ -123,6 +123,7 @@ describe('folder backups in list order', () => {
     const when = new Date('2026-11-01T10:00:00Z');
     const lastLine = (name: string, content: string, chunk: string) => ({
       name,
+      index: name === 'same' ? 0 : 1,
       line: lineOf({
         name,
         size: content.length,
