@@ -53,7 +53,10 @@ interface ParentList {
   readonly ref: ListRef | undefined;
 }
 
-/** The component's list in the parent backup, if its manifest opens (else files are read again). */
+/**
+ * The component's list in the parent backup, if its manifest opens (else, damaged or forgotten
+ * since it was found, its files are read again).
+ */
 async function parentList(
   repo: Repository,
   parent: string | undefined,
@@ -66,7 +69,7 @@ async function parentList(
     if (found === undefined) return undefined;
     return { lines: () => repo.listLines(stored, found, index), ref: found.list };
   } catch (error) {
-    if (isDamage(error)) return undefined;
+    if (isDamage(error) || RepoErrors.is(error, 'REPO_BACKUP_NOT_FOUND')) return undefined;
     throw error;
   }
 }
@@ -140,9 +143,11 @@ export async function backupDirectory(
   // while the repository is opened and the last backup looked up.
   const walk = new FolderWalk(root);
   try {
-    // Sizes and times are needed only to compare with a last backup's lines. Looked up again
-    // under the lock; the answer here only spares a first backup the walk's lstat calls.
-    walk.decide((await findParent(repo, source)) !== undefined);
+    // Looked up before the lock, so that the walk knows at once whether to take sizes and
+    // times (only to compare with a last backup's lines). Should it be forgotten before the
+    // lock is taken, its files are read again.
+    const parent = await findParent(repo, source);
+    walk.decide(parent !== undefined);
     const writer = await repo.startBackup({
       source,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -150,7 +155,6 @@ export async function backupDirectory(
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
     });
     try {
-      const parent = await findParent(repo, source);
       let count = 0;
       const counted = async function* () {
         for await (const run of walk.runs()) {

@@ -358,7 +358,7 @@ export class Writer implements BackupWriter {
   }
 
   /**
-   * One batch of sorted files, backed up in a worker: each one's name, size and list line, or
+   * One batch of sorted files, backed up: each one's name, size and list line, or
    * undefined if it failed (its component then fails with the reason). An unchanged file is
    * reused unread (`unchangedSize`), its line copied as it was; the others are read by a worker,
    * large ones on their own, each by the least loaded worker.
@@ -372,12 +372,17 @@ export class Writer implements BackupWriter {
     const toRead: number[] = [];
     let reused = 0;
     batch.forEach((file, at) => {
-      const unchanged = validName(file.name) ? this.unchangedSize(file) : undefined;
-      if (unchanged !== undefined && file.previous !== undefined) {
-        reused += unchanged;
-        listed[at] = [file.name, unchanged, file.previous.line, file.previous.index];
-      } else if (validName(file.name)) toRead.push(at);
-      else this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
+      if (!validName(file.name)) {
+        this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
+        return;
+      }
+      const unchanged = this.unchangedSize(file);
+      if (unchanged === undefined || file.previous === undefined) {
+        toRead.push(at);
+        return;
+      }
+      reused += unchanged;
+      listed[at] = [file.name, unchanged, file.previous.line, file.previous.index];
     });
     const last = batch[batch.length - 1];
     if (last !== undefined) this.lastArtifact = [component, last.name];
