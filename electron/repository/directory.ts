@@ -153,6 +153,7 @@ export async function backupDirectory(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+      startWorkers: parent === undefined ? 'at-once' : 'when-needed',
     });
     try {
       let count = 0;

@@ -130,6 +130,12 @@ export interface StartBackupOptions {
   readonly expectedTotal?: number;
   /** Wait this long for a conflicting lock before failing (default 0: fail at once). */
   readonly lockWaitMs?: number;
+  /**
+   * When the crypto workers start: at once (default: they load while the caller prepares its
+   * first artifact), or `when-needed`, for a re-backup expected to read few files (one that
+   * changed nothing never starts them).
+   */
+  readonly startWorkers?: 'at-once' | 'when-needed';
 }
 
 export interface AddArtifactOptions {

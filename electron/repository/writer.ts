@@ -115,7 +115,10 @@ export class Writer implements BackupWriter {
   private readonly started = Date.now();
   private readonly createdIso = new Date(this.started).toISOString();
   private readonly components = new Map<string, ComponentState>();
-  private workers: { readonly pool: CryptoPool; readonly table: ChunkTable } | undefined;
+  /** The chunk table, seeded once with the epoch's stored chunks (`table`). */
+  private chunks: ChunkTable | undefined;
+  /** The crypto workers, started once (`pool`). */
+  private workers: CryptoPool | undefined;
   private readonly packs: PackRecord[] = [];
   /** Pack writes under way or waiting their turn (PACK_WRITES at once). */
   private readonly packWrites = new Set<Promise<void>>();
@@ -139,7 +142,10 @@ export class Writer implements BackupWriter {
     setMaxListeners(0, this.cancel.signal);
     if (options.signal?.aborted === true) this.onCallerAbort();
     else options.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.pool(); // the workers load their code while the caller prepares the first artifact
+    this.table(); // seeded now: a re-backup looks up every unchanged file's chunks in it
+    // The workers load their code while the caller prepares the first artifact, unless told that
+    // most files will be unchanged: a re-backup that changed nothing then never starts them.
+    if (options.startWorkers !== 'when-needed') this.pool();
   }
 
   private component(name: string): ComponentState {
@@ -172,9 +178,9 @@ export class Writer implements BackupWriter {
     }
   }
 
-  /** The crypto workers and the chunk table they share. */
-  private pool(): CryptoPool {
-    if (this.workers !== undefined) return this.workers.pool;
+  /** The chunks this backup need not store: the epoch's stored chunks, and those claimed since. */
+  private table(): ChunkTable {
+    if (this.chunks !== undefined) return this.chunks;
     const { epoch } = this.ctx.keys;
     let stored = 0;
     for (const location of this.ctx.known.values()) if (location.epoch === epoch) stored++;
@@ -182,14 +188,19 @@ export class Writer implements BackupWriter {
     for (const [id, location] of this.ctx.known) {
       if (location.epoch === epoch) table.claim(idBytes(id));
     }
-    const pool = this.ctx.startPool({
-      table,
+    this.chunks = table;
+    return table;
+  }
+
+  /** The crypto workers, sharing the chunk table. */
+  private pool(): CryptoPool {
+    this.workers ??= this.ctx.startPool({
+      table: this.table(),
       packSize: this.ctx.config.packSize,
       onPack: (pack, recycle) => this.writePack(pack, recycle),
       onProgress: (bytes) => this.read(bytes),
     });
-    this.workers = { pool, table };
-    return pool;
+    return this.workers;
   }
 
   /** Bytes the workers read: progress, unless the artifact lists are being stored. */
@@ -444,8 +455,8 @@ export class Writer implements BackupWriter {
    * the decision (the size and time come from the folder's walk, or one lstat here).
    */
   private unchangedSize(file: SortedFile): number | undefined {
-    const table = this.workers?.table;
-    if (file.previous === undefined || table === undefined) return undefined;
+    if (file.previous === undefined) return undefined;
+    const table = this.table();
     const [size, modified] =
       file.size !== undefined ? [file.size, file.modified] : lookAt(file.path);
     // NaN: it could not be looked at; a worker looks again, and says why it cannot be read.
@@ -515,7 +526,7 @@ export class Writer implements BackupWriter {
     try {
       this.cancel.signal.throwIfAborted();
       const components = await this.storeLists();
-      await this.workers?.pool.flush();
+      await this.workers?.flush();
       await this.packsWritten();
       if (this.failure !== undefined) throw this.failure;
       if (this.packs.length > 0)
