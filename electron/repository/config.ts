@@ -1,35 +1,28 @@
 /** The `config` object (docs/repository-format.md section 3): written once by init, never changed. */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { Storage } from '../storage/index.js';
 import { DEFAULT_CHUNKER } from './chunker.js';
 import { RepoErrors } from './errors.js';
+import { integer, object, oneOf, readShape, string, type ShapeOf } from './shapes.js';
 
 export const FORMAT_VERSION = 1;
 export const PACK_SIZE = 16 * 1024 * 1024;
 
-export const ConfigSchema = z.object({
-  format: z.literal('lifeboat-repository'),
-  version: z.number().int(),
-  id: z.string().regex(/^[0-9a-f]{64}$/),
-  created: z.string(),
-  chunker: z.object({
-    algorithm: z.literal('fastcdc-2016-nc2'),
-    min: z.number().int().min(65),
-    avg: z.number().int(),
-    max: z
-      .number()
-      .int()
-      .max(64 * 1024 * 1024),
+const configShape = object({
+  format: oneOf('lifeboat-repository'),
+  version: integer(),
+  id: string({ pattern: /^[0-9a-f]{64}$/ }),
+  created: string(),
+  chunker: object({
+    algorithm: oneOf('fastcdc-2016-nc2'),
+    min: integer(65),
+    avg: integer(),
+    max: integer(undefined, 64 * 1024 * 1024),
   }),
-  packSize: z
-    .number()
-    .int()
-    .min(1024 * 1024)
-    .max(1024 * 1024 * 1024),
-  compression: z.literal('zstd'),
+  packSize: integer(1024 * 1024, 1024 * 1024 * 1024),
+  compression: oneOf('zstd'),
 });
-export type RepositoryConfig = z.infer<typeof ConfigSchema>;
+export type RepositoryConfig = ShapeOf<typeof configShape>;
 
 export function newConfig(): RepositoryConfig {
   return {
@@ -68,12 +61,12 @@ export async function readConfig(storage: Storage): Promise<RepositoryConfig> {
       `The repository at ${storage.location} has format version ${version}; this Lifeboat reads version ${FORMAT_VERSION}.`,
     );
   }
-  const result = ConfigSchema.safeParse(parsed);
-  if (!result.success || result.data.version !== FORMAT_VERSION) {
+  const config = readShape(configShape, parsed);
+  if (config?.version !== FORMAT_VERSION) {
     throw RepoErrors.create(
       'REPO_NOT_A_REPOSITORY',
       `The config at ${storage.location} is not a Lifeboat repository config.`,
     );
   }
-  return result.data;
+  return config;
 }

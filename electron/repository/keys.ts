@@ -14,9 +14,9 @@ import {
 } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type forge from 'node-forge';
-import { z } from 'zod';
 import { gcmOpen, gcmSeal, operatorKek } from './crypto.js';
 import { RepoErrors } from './errors.js';
+import { integer, object, oneOf, optional, string, type ShapeOf } from './shapes.js';
 import type { KeyRef } from './types.js';
 
 export const KEY_BYTES = 32;
@@ -152,29 +152,22 @@ export function readPfx(pfx: Buffer, password: Buffer): PfxContent {
   };
 }
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
-
-export const KeyFileSchema = z.object({
-  format: z.literal('lifeboat-key'),
-  version: z.literal(1),
-  repository: z.string().regex(/^[0-9a-f]{64}$/),
-  epoch: z.number().int().min(1).max(999_999),
-  kind: z.enum(['operator', 'certificate']),
-  keyId: z.string().regex(/^[0-9A-Fa-f]{16,64}$/),
-  created: z.string(),
-  check: z.string().regex(/^[0-9a-f]{32}$/),
-  wrap: z.enum(['aes-256-gcm', 'rsa-oaep-sha256']),
-  wrapped: base64,
-  certificate: z
-    .object({
-      thumbprint: z.string(),
-      sha256: z.string(),
-      subject: z.string(),
-      notAfter: z.string(),
-    })
-    .optional(),
+export const keyFileShape = object({
+  format: oneOf('lifeboat-key'),
+  version: oneOf(1),
+  repository: string({ pattern: /^[0-9a-f]{64}$/ }),
+  epoch: integer(1, 999_999),
+  kind: oneOf('operator', 'certificate'),
+  keyId: string({ pattern: /^[0-9A-Fa-f]{16,64}$/ }),
+  created: string(),
+  check: string({ pattern: /^[0-9a-f]{32}$/ }),
+  wrap: oneOf('aes-256-gcm', 'rsa-oaep-sha256'),
+  wrapped: string({ pattern: /^[A-Za-z0-9+/]*={0,2}$/ }),
+  certificate: optional(
+    object({ thumbprint: string(), sha256: string(), subject: string(), notAfter: string() }),
+  ),
 });
-export type KeyFile = z.infer<typeof KeyFileSchema>;
+export type KeyFile = ShapeOf<typeof keyFileShape>;
 
 export function keyFileName(file: Pick<KeyFile, 'epoch' | 'kind' | 'keyId'>): string {
   return `keys/${String(file.epoch).padStart(6, '0')}.${file.kind}.${file.keyId}`;

@@ -6,24 +6,24 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import { boolean, integer, object, oneOf, readShape, string, type ShapeOf } from './shapes.js';
 import type { Storage } from '../storage/index.js';
 import { RepoErrors } from './errors.js';
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
 const REFRESH_EVERY_MS = 5 * 60 * 1000;
 
-const LockSchema = z.object({
-  format: z.literal('lifeboat-lock'),
-  version: z.literal(1),
-  exclusive: z.boolean(),
-  operation: z.string().max(64),
-  host: z.string().max(256),
-  pid: z.number().int(),
-  created: z.string(),
-  refreshed: z.string(),
+const lockShape = object({
+  format: oneOf('lifeboat-lock'),
+  version: oneOf(1),
+  exclusive: boolean,
+  operation: string({ max: 64 }),
+  host: string({ max: 256 }),
+  pid: integer(),
+  created: string(),
+  refreshed: string(),
 });
-export type LockInfo = z.infer<typeof LockSchema>;
+export type LockInfo = ShapeOf<typeof lockShape>;
 
 export interface LockOptions {
   readonly exclusive: boolean;
@@ -63,8 +63,7 @@ export async function listLocks(
     }
     let lock: LockInfo | undefined;
     try {
-      const parsed = LockSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      lock = parsed.success ? parsed.data : undefined;
+      lock = readShape(lockShape, JSON.parse(bytes.toString('utf8')));
     } catch {
       lock = undefined; // not a lock Lifeboat wrote: treated as live until it is 30 minutes old
     }

@@ -2,7 +2,6 @@
  * Manifests (docs/repository-format.md section 6): the plaintext label for discovery without a
  * key, the encrypted body, and the rule that the two must agree.
  */
-import { z } from 'zod';
 import {
   ENVELOPE_MANIFEST,
   openEnvelope,
@@ -13,6 +12,20 @@ import {
 import { isListRef, type ListRef } from './artifact-list.js';
 import { isArtifactRecord } from './records.js';
 import { RepoErrors } from './errors.js';
+import {
+  arrayOf,
+  guarded,
+  integer,
+  number,
+  object,
+  oneOf,
+  optional,
+  readShape,
+  recordOf,
+  refined,
+  string,
+  type ShapeOf,
+} from './shapes.js';
 import type {
   ArtifactRecord,
   BackupStatus,
@@ -21,49 +34,50 @@ import type {
   Manifest,
 } from './types.js';
 
-const componentStatus = z.enum(['Succeeded', 'Failed', 'Skipped']);
-const backupStatus = z.enum(['Succeeded', 'PartialSucceeded', 'Failed']);
+const componentStatus = oneOf('Succeeded', 'Failed', 'Skipped');
+const backupStatus = oneOf('Succeeded', 'PartialSucceeded', 'Failed');
 export const BACKUP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const shortText = z.string().max(1024);
-const stringMap = z.record(z.string().max(256), z.string().max(65_536));
+const shortText = string({ max: 1024 });
+const stringMap = recordOf(string({ max: 256 }), string({ max: 65_536 }));
 
-const SourceSchema = z.object({ kind: shortText, id: shortText, version: shortText });
+const sourceFields = { kind: shortText, id: shortText, version: shortText };
 
-export const LabelSchema = z.object({
-  epoch: z.number().int().min(1),
-  id: z.string().regex(BACKUP_ID),
-  created: z.string(),
+const labelShape = object({
+  epoch: integer(1),
+  id: string({ pattern: BACKUP_ID }),
+  created: string(),
   status: backupStatus,
-  source: SourceSchema,
-  components: z.record(shortText, componentStatus),
-  size: z.number().int().min(0),
+  source: object(sourceFields),
+  components: recordOf(shortText, componentStatus),
+  size: integer(0),
 });
-export type ManifestLabel = z.infer<typeof LabelSchema>;
+export type ManifestLabel = ShapeOf<typeof labelShape>;
 
-const StoredComponentSchema = z
-  .object({
+const storedComponentShape = refined(
+  object({
     name: shortText,
     status: componentStatus,
-    reason: z.string().max(4096).optional(),
+    reason: optional(string({ max: 4096 })),
     meta: stringMap,
     /** Written since format 1 was released: the artifact records, stored as chunks. */
-    list: z.custom<ListRef>(isListRef).optional(),
+    list: optional(guarded(isListRef)),
     /** Written by pre-release builds: the records inline. Still read. */
-    artifacts: z.array(z.custom<ArtifactRecord>(isArtifactRecord)).optional(),
-  })
-  .refine((c) => (c.list === undefined) !== (c.artifacts === undefined));
+    artifacts: optional(arrayOf(guarded(isArtifactRecord))),
+  }),
+  (c) => (c.list === undefined) !== (c.artifacts === undefined),
+);
 
-const StoredManifestSchema = z.object({
-  id: z.string().regex(BACKUP_ID),
-  created: z.string(),
-  finished: z.string(),
-  durationMs: z.number().min(0),
-  epoch: z.number().int().min(1),
-  source: SourceSchema.extend({ labels: stringMap }),
+const storedManifestShape = object({
+  id: string({ pattern: BACKUP_ID }),
+  created: string(),
+  finished: string(),
+  durationMs: number(0),
+  epoch: integer(1),
+  source: object({ ...sourceFields, labels: stringMap }),
   status: backupStatus,
-  components: z.array(StoredComponentSchema),
-  size: z.number().int().min(0),
-  storedBytes: z.number().int().min(0),
+  components: arrayOf(storedComponentShape),
+  size: integer(0),
+  storedBytes: integer(0),
 });
 
 /** A component as its manifest stores it: its records in a list (or, from old writers, inline). */
@@ -115,9 +129,10 @@ function damaged(object: string, why: string) {
 /** The label without a key (discovery). Throws REPO_DAMAGED if unreadable. */
 export function readManifestLabel(bytes: Buffer, object: string): ManifestLabel {
   const head = readEnvelopeHead(bytes, object);
-  const parsed = LabelSchema.safeParse(head.label);
-  if (head.kind !== ENVELOPE_MANIFEST || !parsed.success) throw damaged(object, 'unreadable label');
-  return parsed.data;
+  const label = readShape(labelShape, head.label);
+  if (head.kind !== ENVELOPE_MANIFEST || label === undefined)
+    throw damaged(object, 'unreadable label');
+  return label;
 }
 
 /**
@@ -126,9 +141,9 @@ export function readManifestLabel(bytes: Buffer, object: string): ManifestLabel 
  */
 export function openManifest(bytes: Buffer, keys: EpochKeys, object: string): StoredManifest {
   const head = readEnvelopeHead(bytes, object);
-  const body = StoredManifestSchema.safeParse(openEnvelope(bytes, head, keys.metadata, object));
-  if (!body.success) throw damaged(object, 'unreadable manifest');
-  const manifest = body.data as StoredManifest;
+  const body = readShape(storedManifestShape, openEnvelope(bytes, head, keys.metadata, object));
+  if (body === undefined) throw damaged(object, 'unreadable manifest');
+  const manifest = body as StoredManifest;
   const label = readManifestLabel(bytes, object);
   if (
     JSON.stringify(label) !== JSON.stringify(labelOf(manifest)) ||

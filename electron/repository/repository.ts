@@ -11,7 +11,7 @@ import { deriveEpochKeys, type EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import { entriesOfLines, lineOf, readListLines } from './artifact-list.js';
 import {
-  KeyFileSchema,
+  keyFileShape,
   describeNeededKey,
   keyFileName,
   keyRefOf,
@@ -35,6 +35,7 @@ import {
   type StoredManifest,
 } from './manifest.js';
 import { PackReaders } from './pack-readers.js';
+import { readShape } from './shapes.js';
 import { rangeBuffers, restoreSmallFiles, type SmallFile } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
 import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
@@ -101,15 +102,12 @@ async function readKeyFiles(storage: Storage, repositoryId: string): Promise<Key
   const files: KeyFile[] = [];
   for (const object of await storage.list('keys/')) {
     try {
-      const parsed = KeyFileSchema.safeParse(
+      const file = readShape(
+        keyFileShape,
         JSON.parse((await storage.get(object.name)).toString('utf8')),
       );
-      if (
-        parsed.success &&
-        parsed.data.repository === repositoryId &&
-        keyFileName(parsed.data) === object.name
-      ) {
-        files.push(parsed.data);
+      if (file?.repository === repositoryId && keyFileName(file) === object.name) {
+        files.push(file);
       }
     } catch {
       // An unreadable key file opens nothing; `check` reports it.
