@@ -38,7 +38,7 @@ import { PackReaders } from './pack-readers.js';
 import { readShape } from './shapes.js';
 import { rangeBuffers, restoreSmallFiles, type SmallFile } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
-import { loadIndexes, packObjectName, type LoadedIndex } from './store.js';
+import { loadIndexes, locateBlobs, packObjectName, type LoadedIndex } from './store.js';
 import type {
   ArtifactRecord,
   BackupSummary,
@@ -417,7 +417,11 @@ export class Repository {
     let index = await this.loadIndex();
     const listChunks = stored.components.flatMap((c) => c.list?.chunks ?? []);
     // A backup committed since the index was loaded has list chunks only a fresh index names.
-    if (listChunks.some(([chunk]) => !index.blobs.has(chunk))) index = await this.loadIndex(true);
+    const located = locateBlobs(
+      index,
+      listChunks.map(([chunk]) => chunk),
+    );
+    if (listChunks.some(([chunk]) => !located.has(chunk))) index = await this.loadIndex(true);
     return { stored, index };
   }
 
@@ -471,7 +475,19 @@ export class Repository {
     }
     const keys = this.requireEpoch(manifest.epoch, `Backup ${manifest.id}`);
     const where = `${manifestObjectName(manifest.id)} (component ${component.name})`;
-    const blobs = this.readBlobs(component.list.chunks, index, undefined);
+    const { chunks } = component.list;
+    // Only the list's own chunks are looked up: the index's whole blob table is not built for them.
+    const located = locateBlobs(
+      index,
+      chunks.map(([chunk]) => chunk),
+    );
+    const listIndex: LoadedIndex = {
+      blobs: new Map(located),
+      packs: index.packs,
+      files: index.files,
+      damaged: index.damaged,
+    };
+    const blobs = this.readBlobs(chunks, listIndex, undefined);
     yield* readListLines(component.list, blobs, keys, where);
   }
 
@@ -506,7 +522,7 @@ export class Repository {
           storage: this.storage,
           config: this.config,
           keys,
-          known: index.blobs,
+          indexFiles: index.files,
           lock,
           startPool,
           onClose: async () => {

@@ -33,7 +33,7 @@ import {
 } from './manifest.js';
 import { SourceError, type CryptoPool, type PoolOptions } from './pool.js';
 import type { PackRecord } from './records.js';
-import { writeFinishedPack, writeIndex, type BlobLocation } from './store.js';
+import { writeFinishedPack, writeIndex, type IndexFile } from './store.js';
 import type {
   AddArtifactOptions,
   ArtifactRecord,
@@ -75,8 +75,8 @@ export interface WriterContext {
   readonly storage: Storage;
   readonly config: RepositoryConfig;
   readonly keys: EpochKeys;
-  /** Blobs already stored (any epoch; only this epoch's are reused). */
-  readonly known: ReadonlyMap<string, BlobLocation>;
+  /** The index files: the blobs already stored (any epoch; only this epoch's are reused). */
+  readonly indexFiles: readonly IndexFile[];
   readonly lock: RepositoryLock;
   /** Starts the crypto workers (once, when the writer is created). */
   readonly startPool: (options: PoolOptions) => CryptoPool;
@@ -182,12 +182,13 @@ export class Writer implements BackupWriter {
   private table(): ChunkTable {
     if (this.chunks !== undefined) return this.chunks;
     const { epoch } = this.ctx.keys;
-    let stored = 0;
-    for (const location of this.ctx.known.values()) if (location.epoch === epoch) stored++;
+    const packs = this.ctx.indexFiles.flatMap((file) =>
+      file.epoch === epoch ? (file.packs ?? []) : [],
+    );
+    // A blob indexed twice is counted twice: the table is a little larger, never too small.
+    const stored = packs.reduce((sum, pack) => sum + pack.blobs.length, 0);
     const table = ChunkTable.create(stored + NEW_CHUNKS_EXPECTED);
-    for (const [id, location] of this.ctx.known) {
-      if (location.epoch === epoch) table.claim(idBytes(id));
-    }
+    for (const pack of packs) for (const [id] of pack.blobs) table.claim(idBytes(id));
     this.chunks = table;
     return table;
   }
