@@ -201,11 +201,19 @@ function lazyIndex(
  */
 export function locateBlobs(
   index: LoadedIndex,
-  ids: Iterable<string>,
+  ids: readonly string[],
 ): ReadonlyMap<string, BlobLocation> {
   if (!lazy.has(index) || built.has(index)) return index.blobs;
-  return addBlobs(new Map(), index.files, new Set(ids));
+  // Kept for the next call: a last backup's list chunks are looked up once to check they are
+  // indexed and again to read them.
+  let found = located.get(index);
+  if (found === undefined) located.set(index, (found = new Map()));
+  const missing = new Set(ids.filter((id) => !found.has(id)));
+  return missing.size === 0 ? found : addBlobs(found, index.files, missing);
 }
+
+/** Blobs found one by one (`locateBlobs`) in an index whose table is not built. */
+const located = new WeakMap<LoadedIndex, Map<string, BlobLocation>>();
 
 /** Adds the blobs the files index (`only` those, if given) to `blobs`; a later file's entry wins. */
 function addBlobs(
@@ -215,8 +223,9 @@ function addBlobs(
 ): Map<string, BlobLocation> {
   for (const file of files) {
     for (const pack of file.packs ?? []) {
-      for (const [id, offset, length, rawLength, compression] of pack.blobs) {
-        if (only !== undefined && !only.has(id)) continue;
+      for (const entry of pack.blobs) {
+        if (only !== undefined && !only.has(entry[0])) continue;
+        const [id, offset, length, rawLength, compression] = entry;
         blobs.set(id, { pack: pack.id, offset, length, rawLength, compression, epoch: file.epoch });
       }
     }
