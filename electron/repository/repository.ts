@@ -38,7 +38,13 @@ import { PackReaders } from './pack-readers.js';
 import { readShape } from './shapes.js';
 import { rangeBuffers, restoreSmallFiles, type SmallFile } from './small-restore.js';
 import { CryptoPool, RestoreError, type PoolOptions, type StoredBlob } from './pool.js';
-import { loadIndexes, locateBlobs, packObjectName, type LoadedIndex } from './store.js';
+import {
+  loadIndexes,
+  locateBlobs,
+  packObjectName,
+  type BlobLocation,
+  type LoadedIndex,
+} from './store.js';
 import type {
   ArtifactRecord,
   BackupSummary,
@@ -481,13 +487,7 @@ export class Repository {
       index,
       chunks.map(([chunk]) => chunk),
     );
-    const listIndex: LoadedIndex = {
-      blobs: new Map(located),
-      packs: index.packs,
-      files: index.files,
-      damaged: index.damaged,
-    };
-    const blobs = this.readBlobs(chunks, listIndex, undefined);
+    const blobs = this.readBlobs(chunks, located, undefined);
     yield* readListLines(component.list, blobs, keys, where);
   }
 
@@ -596,7 +596,8 @@ export class Repository {
       skip -= (chunks[first] as readonly [string, number])[1];
       first++;
     }
-    const read = (chunk: readonly [string, number]) => this.readChunk(chunk, index, pool, packs);
+    const read = (chunk: readonly [string, number]) =>
+      this.readChunk(chunk, index.blobs, pool, packs);
     for await (const plain of inOrder(chunks.slice(first), read, signal)) {
       yield skip > 0 ? plain.subarray(skip) : plain;
       skip = 0;
@@ -606,22 +607,22 @@ export class Repository {
   /** @internal the stored (still sealed) blobs of `chunks`, in order, `ahead` read ahead. */
   readBlobs(
     chunks: readonly (readonly [string, number])[],
-    index: LoadedIndex,
+    locations: ReadonlyMap<string, BlobLocation>,
     signal: AbortSignal | undefined,
     packs?: PackReaders,
     ahead = READ_AHEAD,
   ): AsyncGenerator<StoredBlob> {
-    return inOrder(chunks, (chunk) => this.fetchBlob(chunk, index, packs), signal, ahead);
+    return inOrder(chunks, (chunk) => this.fetchBlob(chunk, locations, packs), signal, ahead);
   }
 
   /** @internal reads and verifies one chunk. */
   async readChunk(
     chunk: readonly [string, number],
-    index: LoadedIndex,
+    locations: ReadonlyMap<string, BlobLocation>,
     pool: CryptoPool,
     packs?: PackReaders,
   ): Promise<Buffer> {
-    const stored = await this.fetchBlob(chunk, index, packs);
+    const stored = await this.fetchBlob(chunk, locations, packs);
     const opened = await pool.open(stored.blob, stored.id, stored.compression, stored.rawLength);
     if (!opened.ok) {
       throw RepoErrors.create(
@@ -636,11 +637,11 @@ export class Repository {
   /** @internal reads one chunk's blob from its pack, unopened. */
   async fetchBlob(
     chunk: readonly [string, number],
-    index: LoadedIndex,
+    locations: ReadonlyMap<string, BlobLocation>,
     packs?: PackReaders,
   ): Promise<StoredBlob> {
     const [id, rawLength] = chunk;
-    const location = index.blobs.get(id);
+    const location = locations.get(id);
     if (location === undefined) {
       throw RepoErrors.create(
         'REPO_DATA_MISSING',
@@ -878,7 +879,7 @@ export class BackupReader {
     this.ensureOpen();
     const blobs = this.repo.readBlobs(
       artifact.chunks,
-      this.index,
+      this.index.blobs,
       options.signal,
       this.packs,
       RESTORE_READ_AHEAD,
