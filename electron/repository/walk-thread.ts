@@ -7,9 +7,10 @@
  * would otherwise spend between loading the index and deciding which files to reuse. It only
  * reads folders and file attributes: it never opens a file and never writes anything.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { sizeAndTime } from './size-and-time.js';
 import {
   CREDITS,
   MODE,
@@ -66,12 +67,7 @@ function walk(folder: string, prefix: string): void {
       continue;
     }
     names.push(prefix + key);
-    if (statting()) {
-      // NaN: gone or no longer a regular file; the worker that reads it says why.
-      const info = lstatSync(base + entry.name, { throwIfNoEntry: false });
-      if (info?.isFile() === true) stats.push(info.size, info.mtimeMs);
-      else stats.push(NaN, NaN);
-    }
+    if (statting()) stats.push(...sizeAndTime(base + entry.name));
     if (names.length === RUN_FILES) flush();
   }
 }

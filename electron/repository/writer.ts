@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
@@ -23,6 +22,7 @@ import type { EpochKeys } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import { orderedBatches } from './lanes.js';
 import { ListStream } from './list-stream.js';
+import { sizeAndTime } from './size-and-time.js';
 import type { RepositoryLock } from './locks.js';
 import {
   deriveStatus,
@@ -459,7 +459,7 @@ export class Writer implements BackupWriter {
     if (file.previous === undefined) return undefined;
     const table = this.table();
     const [size, modified] =
-      file.size !== undefined ? [file.size, file.modified] : lookAt(file.path);
+      file.size !== undefined ? [file.size, file.modified] : sizeAndTime(file.path);
     // NaN: it could not be looked at; a worker looks again, and says why it cannot be read.
     if (Number.isNaN(size) || modified === undefined) return undefined;
     return reusableSize(file.previous.line, size, modified, (id) => table.has(idBytes(id)));
@@ -653,16 +653,6 @@ function reasonOf(state: ComponentState): string | undefined {
 
 /** The char code of '0': outcomes are digits. */
 const ZERO = 48;
-
-/** A file's size and time (lstat), or NaN if it is not a regular file or cannot be looked at. */
-function lookAt(path: string): [number, number] {
-  try {
-    const info = lstatSync(path, { throwIfNoEntry: false });
-    return info?.isFile() === true ? [info.size, info.mtimeMs] : [NaN, NaN];
-  } catch {
-    return [NaN, NaN];
-  }
-}
 
 /** A batch request for files to read (`FilesRequest`): their paths joined by NUL. */
 function filesRequest(
