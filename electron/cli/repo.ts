@@ -171,7 +171,9 @@ async function withRepository<T>(
   args: ParsedArgs,
   run: (repo: Repository) => Promise<T>,
 ): Promise<T> {
-  const repo = await openRepository(await storageOf(args), await keyMaterials(ctx, args));
+  const repo = await openRepository(await storageOf(args), await keyMaterials(ctx, args), {
+    cacheFolder: join(ctx.home, 'cache'),
+  });
   try {
     return await run(repo);
   } finally {

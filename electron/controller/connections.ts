@@ -3,6 +3,7 @@
  * storage, the repository with the current epoch's key, and the rack with its pinned
  * fingerprint. Secrets are fetched from the vault at the last moment and wiped after use.
  */
+import { join } from 'node:path';
 import type { BackupConfig } from '../catalog/index.js';
 import { RackClient } from '../rack/index.js';
 import { openRepository, type KeyMaterial, type Repository } from '../repository/index.js';
@@ -74,7 +75,7 @@ export async function openConfiguredRepository(
   const storage = await openLocation(ctx, config.locationPath);
   const materials = [currentKeyMaterial(ctx, config), ...olderKeyMaterials(ctx, config)];
   try {
-    return await openRepository(storage, materials);
+    return await openRepository(storage, materials, { cacheFolder: join(ctx.home, 'cache') });
   } finally {
     materials.forEach(wipeKeyMaterial);
   }

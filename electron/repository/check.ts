@@ -159,7 +159,7 @@ export async function runCheck(repo: Repository, scope: Scope): Promise<CheckRep
   const damage = new DamageLog();
   const warnings: string[] = [];
   const usage = new Usage();
-  const index = await repo.loadIndex(true);
+  const index = await repo.loadIndexFromStorage();
   for (const [name, reason] of index.damaged) damage.note(name, 'corrupt', reason);
   let backupsChecked = 0;
   const manifestNames =

@@ -60,10 +60,10 @@ export class ChunkTable {
 
   /** Whether `id` (32 raw bytes) is in the table. */
   has(id: Uint8Array): boolean {
-    for (let slot = this.home(id); ; slot = (slot + 1) & this.mask) {
+    for (let slot = this.home(id, 0); ; slot = (slot + 1) & this.mask) {
       const word = this.awaitWritten(slot);
       if (word === EMPTY) return false;
-      if (this.holds(word, id)) return true;
+      if (this.holds(word, id, 0)) return true;
     }
   }
 
@@ -73,29 +73,35 @@ export class ChunkTable {
    */
   claim(id: Uint8Array): Claim {
     if (id.length !== ID_BYTES) throw new RangeError('a chunk id is 32 bytes');
-    for (let slot = this.home(id); ; slot = (slot + 1) & this.mask) {
+    return this.claimAt(id, 0);
+  }
+
+  /** `claim` of the 32 bytes at `at` in `bytes` (ids read in place from a compact index). */
+  claimAt(bytes: Uint8Array, at: number): Claim {
+    if (at < 0 || at + ID_BYTES > bytes.length) throw new RangeError('a chunk id is 32 bytes');
+    for (let slot = this.home(bytes, at); ; slot = (slot + 1) & this.mask) {
       let word = this.awaitWritten(slot);
       if (word === EMPTY) {
         if (Atomics.load(this.words, 0) >= this.limit) return 'full';
-        const at = HEADER_WORDS + slot;
-        if (Atomics.compareExchange(this.words, at, EMPTY, WRITING) === EMPTY) {
+        const cell = HEADER_WORDS + slot;
+        if (Atomics.compareExchange(this.words, cell, EMPTY, WRITING) === EMPTY) {
           const index = Atomics.add(this.words, 0, 1);
-          this.ids.set(id, index * ID_BYTES);
-          Atomics.store(this.words, at, index + 1);
+          this.ids.set(bytes.subarray(at, at + ID_BYTES), index * ID_BYTES);
+          Atomics.store(this.words, cell, index + 1);
           return 'first';
         }
         word = this.awaitWritten(slot); // another thread took this slot first: compare once written
       }
-      if (this.holds(word, id)) return 'present';
+      if (this.holds(word, bytes, at)) return 'present';
     }
   }
 
-  private home(id: Uint8Array): number {
+  private home(id: Uint8Array, at: number): number {
     return (
-      (((id[0] as number) << 24) |
-        ((id[1] as number) << 16) |
-        ((id[2] as number) << 8) |
-        (id[3] as number)) &
+      (((id[at] as number) << 24) |
+        ((id[at + 1] as number) << 16) |
+        ((id[at + 2] as number) << 8) |
+        (id[at + 3] as number)) &
       this.mask
     );
   }
@@ -107,10 +113,10 @@ export class ChunkTable {
     return word;
   }
 
-  /** Whether the id a published slot word points to is `id`. */
-  private holds(word: number, id: Uint8Array): boolean {
-    const at = (word - 1) * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++) if (this.ids[at + i] !== id[i]) return false;
+  /** Whether the id a published slot word points to is the 32 bytes at `at` in `id`. */
+  private holds(word: number, id: Uint8Array, at: number): boolean {
+    const held = (word - 1) * ID_BYTES;
+    for (let i = 0; i < ID_BYTES; i++) if (this.ids[held + i] !== id[at + i]) return false;
     return true;
   }
 }

@@ -29,6 +29,8 @@ export interface EpochKeys {
   readonly metadata: Buffer;
   readonly chunkId: Buffer;
   readonly chunker: Buffer;
+  /** GCM key for what this workstation caches of the repository (never stored in it). */
+  readonly cache: Buffer;
   /** Public check value proving possession of `master` for this repository. */
   readonly check: string;
 }
@@ -47,6 +49,7 @@ export function deriveEpochKeys(master: Buffer, repositoryId: Buffer, epoch: num
     metadata: hkdf(master, repositoryId, 'lifeboat/v1/metadata'),
     chunkId: hkdf(master, repositoryId, 'lifeboat/v1/chunk-id'),
     chunker: hkdf(master, repositoryId, 'lifeboat/v1/chunker'),
+    cache: hkdf(master, repositoryId, 'lifeboat/v1/local-cache'),
     check: createHmac('sha256', keyCheck)
       .update('lifeboat key check')
       .digest()

@@ -14,10 +14,13 @@ import type {
   ArtifactRecord,
   BackupSource,
   ListLine,
+  PreviousLine,
   ProgressListener,
   SortedFile,
+  SummarisedLine,
   WrittenBackup,
 } from './types.js';
+import type { ListSummary } from './list-summary.js';
 
 /**
  * Files of several chunks restored at once; each has a few chunks read ahead and up to two 1 MiB
@@ -47,10 +50,14 @@ async function findParent(repo: Repository, source: BackupSource): Promise<strin
   return candidates[0]?.id;
 }
 
-/** The component's list in the parent backup: its lines, and where it is stored (if it is a stored list). */
+/**
+ * The component's list in the parent backup: its lines, where it is stored (if it is a stored
+ * list), and this workstation's summary of it, if it has one to trust.
+ */
 interface ParentList {
   readonly lines: () => AsyncIterable<ListLine[]>;
   readonly ref: ListRef | undefined;
+  readonly summary: ListSummary | undefined;
 }
 
 /**
@@ -67,7 +74,8 @@ async function parentList(
     const { stored, index } = await repo.loadStoredManifest(parent);
     const found = stored.components.find((c) => c.name === component);
     if (found === undefined) return undefined;
-    return { lines: () => repo.listLines(stored, found, index), ref: found.list };
+    const summary = found.list === undefined ? undefined : await repo.listSummary(found.list);
+    return { lines: () => repo.listLines(stored, found, index), ref: found.list, summary };
   } catch (error) {
     if (isDamage(error) || RepoErrors.is(error, 'REPO_BACKUP_NOT_FOUND')) return undefined;
     throw error;
@@ -78,12 +86,17 @@ const isDamage = (error: unknown) =>
   RepoErrors.is(error, 'REPO_DAMAGED') || RepoErrors.is(error, 'REPO_DATA_MISSING');
 
 /**
- * The parent list's lines, in name order, read as they are needed (the records are parsed only
- * for the files found unchanged). A damaged parent only means files are read again: the lines
- * end where the damage is found (those before it came from chunks each verified).
+ * The parent list's lines, in name order: from its summary if there is one, else read as they
+ * are needed (the records are parsed only for the files found unchanged). A damaged parent only
+ * means files are read again: the lines end where the damage is found (those before it came from
+ * chunks each verified).
  */
-async function* linesUntilDamage(list: ParentList | undefined): AsyncGenerator<ListLine[]> {
+async function* previousLines(list: ParentList | undefined): AsyncGenerator<PreviousLine[]> {
   if (list === undefined) return;
+  if (list.summary !== undefined) {
+    yield* summarisedLines(list.summary);
+    return;
+  }
   try {
     yield* list.lines();
   } catch (error) {
@@ -91,17 +104,36 @@ async function* linesUntilDamage(list: ParentList | undefined): AsyncGenerator<L
   }
 }
 
+/** Lines made from a summary as the join reaches them. */
+const SUMMARISED_LINES = 1024;
+
+function* summarisedLines(summary: ListSummary): Generator<SummarisedLine[]> {
+  const { names, sizes, modified } = summary;
+  for (let from = 0; from < names.length; from += SUMMARISED_LINES) {
+    const lines: SummarisedLine[] = [];
+    for (let index = from; index < Math.min(from + SUMMARISED_LINES, names.length); index++) {
+      lines.push({
+        name: names[index] as string,
+        index,
+        size: sizes[index] as number,
+        modified: modified[index] as number,
+      });
+    }
+    yield lines;
+  }
+}
+
 /** Walked files joined with their parent lines (both in name order): the same name pairs. */
 async function* withPrevious(
   runs: AsyncIterable<WalkedFile[]>,
-  parent: AsyncGenerator<ListLine[]>,
+  parent: AsyncGenerator<PreviousLine[]>,
 ): AsyncGenerator<SortedFile[]> {
-  let lines: ListLine[] = [];
+  let lines: PreviousLine[] = [];
   let at = 0;
   let ended = false;
   /** Skips the lines before `name`: false when the chunk read so far ran out first. */
   const skipTo = (name: string): boolean => {
-    while (at < lines.length && (lines[at] as ListLine).name < name) at++;
+    while (at < lines.length && (lines[at] as PreviousLine).name < name) at++;
     return at < lines.length || ended;
   };
   try {
@@ -166,8 +198,10 @@ export async function backupDirectory(
       const last = await parentList(repo, parent, component);
       await writer.addSortedFiles(
         component,
-        withPrevious(counted(), linesUntilDamage(last)),
-        last?.ref !== undefined ? { ref: last.ref, lines: last.lines } : undefined,
+        withPrevious(counted(), previousLines(last)),
+        last?.ref !== undefined
+          ? { ref: last.ref, lines: last.lines, summarised: last.summary !== undefined }
+          : undefined,
       );
       writer.setComponentResult(component, {
         status: 'Succeeded',

@@ -5,6 +5,7 @@
  *     await initRepository(storage, { wrapping: { operatorKey } });
  *     const summaries = await listBackupsWithoutKey(storage);          // before any key
  *     const repo = await openRepository(storage, { operatorKey });     // or { pfx, password } / { epoch, masterKey }
+ *                                                                      // and { cacheFolder } to cache its index
  *     const w = await repo.startBackup({ source, signal, onProgress });
  *     await w.addArtifact('identity', 'users.json', stream, { expectedSize, expectedSha256 });
  *     w.setComponentResult('identity', { status: 'Succeeded', meta: { digest } });
@@ -20,6 +21,7 @@ export {
   listBackupsWithoutKey,
   openRepository,
   type OpenArtifactOptions,
+  type OpenRepositoryOptions,
 } from './repository.js';
 export {
   encodeOperatorKey,

@@ -7,12 +7,17 @@
  * Given the same component's list in the last backup, lines copied from it in its order are
  * only counted: if the new list turns out to be that list whole (nothing changed), it is
  * referenced again, never written; at the first difference the copied lines are read again
- * from the last list and written, and the list goes on as any other.
+ * from the last list and written, and the list goes on as any other. A line copied without its
+ * text (the files were compared with this workstation's summary of the last list) is read from
+ * the last list the same way, going forward, only once the list has to be written.
+ *
+ * Every line added is also summarised (`list-summary.ts`), for the next backup to compare with.
  */
 import type { ListRef } from './artifact-list.js';
 import { RepoErrors } from './errors.js';
+import { ListSummaryBuilder } from './list-summary.js';
 import type { Ingested } from './pool.js';
-import type { LastList } from './types.js';
+import type { LastList, ListLine } from './types.js';
 
 /** Lines are gathered into pieces of about this size before they go to the worker. */
 const PIECE_CHARS = 1024 * 1024;
@@ -39,6 +44,10 @@ export class ListStream {
   private lastName: string | undefined;
   /** While the lines added are the last list's, in its order: how many (none written yet). */
   private copied: number | undefined;
+  /** The last list's lines, read forward once the list has to be written. */
+  private lastLines: LastLines | undefined;
+  /** The lines added, summarised. */
+  readonly summary = new ListSummaryBuilder();
 
   constructor(
     private readonly component: string,
@@ -58,11 +67,19 @@ export class ListStream {
   }
 
   /**
-   * Adds one artifact's line (`lastIndex`: its place in the last list, if copied from it); names
-   * must be strictly ascending (REPO_INVALID_NAME if not). Returns a promise to wait for when
-   * two pieces are already queued (else nothing: a list of 60,000 lines is not 60,000 awaits).
+   * Adds one artifact's line (`lastIndex`: its place in the last list, if copied from it; `line`
+   * absent: copied, to be read from the last list if needed); names must be strictly ascending
+   * (REPO_INVALID_NAME if not). `modified` is the artifact's time for the summary (NaN: never to
+   * be reused). Returns a promise to wait for when two pieces are already queued (else nothing:
+   * a list of 60,000 lines is not 60,000 awaits).
    */
-  add(name: string, size: number, line: string, lastIndex?: number): Promise<void> | undefined {
+  add(
+    name: string,
+    size: number,
+    line: string | undefined,
+    lastIndex: number | undefined,
+    modified: number,
+  ): Promise<void> | undefined {
     if (this.ended) throw new Error('the list has ended');
     if (this.lastName !== undefined && !(this.lastName < name)) {
       throw RepoErrors.create(
@@ -73,12 +90,15 @@ export class ListStream {
     this.lastName = name;
     this.count++;
     this.artifactBytes += size;
-    if (this.copied === undefined) return this.write(line);
-    if (lastIndex === this.copied) {
-      this.copied++;
-      return undefined;
+    this.summary.add(name, size, modified);
+    if (this.copied !== undefined) {
+      if (lastIndex === this.copied) {
+        this.copied++;
+        return undefined;
+      }
+      return this.differ().then(() => this.writeLine(name, line, lastIndex));
     }
-    return this.differ().then(() => this.write(line));
+    return this.writeLine(name, line, lastIndex);
   }
 
   /** Ends the list and waits for the worker: where it is stored. */
@@ -122,23 +142,32 @@ export class ListStream {
     const copied = this.copied ?? 0;
     this.copied = undefined;
     this.startIngest();
-    let written = 0;
-    if (copied > 0 && this.lastList !== undefined) {
-      reading: for await (const lines of this.lastList.lines()) {
-        for (const { line } of lines) {
-          if (written === copied) break reading;
-          written++;
-          const full = this.write(line);
-          if (full !== undefined) await full;
-        }
-      }
+    if (this.lastList !== undefined) this.lastLines = new LastLines(this.lastList, this.component);
+    for (let index = 0; index < copied; index++) {
+      const line = this.lastLine(index, undefined);
+      const full = this.write(typeof line === 'string' ? line : await line);
+      if (full !== undefined) await full;
     }
-    if (written !== copied) {
-      throw RepoErrors.create(
-        'REPO_DAMAGED',
-        `Component ${this.component}: the last backup's list ended after ${written} of the ${copied} lines copied from it when read again.`,
-      );
-    }
+  }
+
+  /** Writes `line`, or, when absent, the last list's line `lastIndex` (which must be `name`'s). */
+  private writeLine(
+    name: string,
+    line: string | undefined,
+    lastIndex: number | undefined,
+  ): Promise<void> | undefined {
+    if (line !== undefined) return this.write(line);
+    if (lastIndex === undefined) throw new Error('a line neither given nor copied');
+    const copied = this.lastLine(lastIndex, name);
+    return typeof copied === 'string'
+      ? this.write(copied)
+      : copied.then((text) => this.write(text));
+  }
+
+  /** The last list's line `index`: at once if it is in the lines at hand. */
+  private lastLine(index: number, name: string | undefined): string | Promise<string> {
+    if (this.lastLines === undefined) throw new Error('a copied line without a last list');
+    return this.lastLines.take(index, name) ?? this.lastLines.next(index, name);
   }
 
   private write(line: string): Promise<void> | undefined {
@@ -171,5 +200,52 @@ export class ListStream {
       } else if (this.ended) return;
       else await new Promise<void>((resolve) => (this.wakeReader = resolve));
     }
+  }
+}
+
+/**
+ * The last list's lines, read once, going forward: each line taken is at or after the one taken
+ * before. REPO_DAMAGED if the list ends first, or a line is not the file it was copied for.
+ */
+class LastLines {
+  private readonly reader: AsyncIterator<ListLine[]>;
+  private lines: ListLine[] = [];
+  private at = 0;
+
+  constructor(
+    lastList: LastList,
+    private readonly component: string,
+  ) {
+    this.reader = lastList.lines()[Symbol.asyncIterator]();
+  }
+
+  /** The line at `index` if it is in the lines at hand, else undefined (`next` reads on). */
+  take(index: number, name: string | undefined): string | undefined {
+    while (this.at < this.lines.length && (this.lines[this.at] as ListLine).index < index) {
+      this.at++;
+    }
+    const found = this.lines[this.at];
+    if (found === undefined) return undefined;
+    if (found.index !== index || (name !== undefined && found.name !== name)) {
+      throw this.damaged(`line ${index + 1} is not the one copied from it`);
+    }
+    return found.line;
+  }
+
+  async next(index: number, name: string | undefined): Promise<string> {
+    for (;;) {
+      const found = this.take(index, name);
+      if (found !== undefined) return found;
+      const more = await this.reader.next();
+      if (more.done === true) throw this.damaged(`it ended before line ${index + 1}`);
+      [this.lines, this.at] = [more.value, 0];
+    }
+  }
+
+  private damaged(why: string) {
+    return RepoErrors.create(
+      'REPO_DAMAGED',
+      `Component ${this.component}: the last backup's list, read again, is not the one its files were copied from: ${why}.`,
+    );
   }
 }

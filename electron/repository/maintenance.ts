@@ -104,7 +104,7 @@ export async function runPrune(
   const storage = repo.storage;
   const lock = await RepositoryLock.acquire(storage, { exclusive: !dryRun, operation: 'prune' });
   try {
-    const index = await repo.loadIndex(true);
+    const index = await repo.loadIndexFromStorage();
     if (index.damaged.length > 0) {
       throw RepoErrors.create(
         'REPO_DAMAGED',
@@ -137,7 +137,7 @@ export async function runPrune(
       }
     }
     const deleteIndexes = index.files.filter(
-      (file) => file.packs !== undefined || reclaimable(file.epoch),
+      (file) => file.compact !== undefined || reclaimable(file.epoch),
     );
     if (!dryRun) {
       for (const epoch of repo.openEpochs) {
@@ -229,7 +229,7 @@ async function packFacts(
   const index = await repo.loadIndex();
   const records = new Map<string, PackRecord>();
   for (const file of index.files)
-    for (const record of file.packs ?? []) records.set(record.id, record);
+    for (const record of file.compact?.packs() ?? []) records.set(record.id, record);
   const facts = new Map<string, PackFacts>();
   for (const object of await repo.storage.list('data/')) {
     const packId = packIdOf(object.name);

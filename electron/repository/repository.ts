@@ -8,8 +8,16 @@ import { CommonErrors } from '../../shared/errors.js';
 import type { Storage } from '../storage/index.js';
 import { newConfig, readConfig, type RepositoryConfig } from './config.js';
 import { deriveEpochKeys, type EpochKeys } from './crypto.js';
+import { RepositoryCache } from './cache.js';
 import { RepoErrors } from './errors.js';
-import { entriesOfLines, lineOf, readListLines } from './artifact-list.js';
+import {
+  entriesOfLines,
+  lineOf,
+  listIdentity,
+  readListLines,
+  type ListRef,
+} from './artifact-list.js';
+import { openListSummary, type ListSummary } from './list-summary.js';
 import {
   keyFileShape,
   describeNeededKey,
@@ -262,10 +270,20 @@ function openEpochs(
   return held;
 }
 
+export interface OpenRepositoryOptions {
+  /**
+   * A folder of this workstation where what it learns of the repository is cached (its index,
+   * `cache.ts`), so that the next backup need not learn it again. Without it, nothing is
+   * cached.
+   */
+  readonly cacheFolder?: string;
+}
+
 /** Opens a repository with one or more keys. REPO_WRONG_KEY names what each epoch needs. */
 export async function openRepository(
   storage: Storage,
   material: KeyMaterial | readonly KeyMaterial[],
+  options: OpenRepositoryOptions = {},
 ): Promise<Repository> {
   const config = await readConfig(storage);
   const files = await readKeyFiles(storage, config.id);
@@ -280,7 +298,11 @@ export async function openRepository(
       { details: { epoch: current } },
     );
   }
-  return new Repository(storage, config, files, held);
+  const cache =
+    options.cacheFolder === undefined
+      ? undefined
+      : new RepositoryCache(options.cacheFolder, config.id);
+  return new Repository(storage, config, files, held, cache);
 }
 
 export interface OpenArtifactOptions {
@@ -300,6 +322,7 @@ export class Repository {
     readonly config: RepositoryConfig,
     private keyFiles: KeyFile[],
     private readonly held: Map<number, EpochKeys>,
+    private readonly cache?: RepositoryCache,
   ) {}
 
   get id(): string {
@@ -337,9 +360,19 @@ export class Repository {
    */
   async loadIndex(reload = false): Promise<LoadedIndex> {
     if (reload || this.indexStale || this.index === undefined) {
-      this.index = await loadIndexes(this.storage, this.held, this.index);
+      this.index = await loadIndexes(this.storage, this.held, this.index, this.cache);
       this.indexStale = false;
     }
+    return this.index;
+  }
+
+  /**
+   * @internal every index file read from the storage, none from this workstation's cache: what
+   * `check` verifies is the storage.
+   */
+  async loadIndexFromStorage(): Promise<LoadedIndex> {
+    this.index = await loadIndexes(this.storage, this.held);
+    this.indexStale = false;
     return this.index;
   }
 
@@ -491,6 +524,21 @@ export class Repository {
     yield* readListLines(component.list, blobs, keys, where);
   }
 
+  /**
+   * @internal this workstation's summary of the stored list `list` (`list-summary.ts`), if it
+   * has one that opens, is of the current epoch and names only index files the repository still
+   * holds (so every chunk its lines name is still indexed); else undefined.
+   */
+  async listSummary(list: ListRef): Promise<ListSummary | undefined> {
+    const identity = listIdentity(list);
+    const bytes = await this.cache?.readListSummary(identity);
+    const summary = bytes === undefined ? undefined : openListSummary(bytes, identity, this.held);
+    if (summary === undefined || summary.epoch !== this.currentEpoch) return undefined;
+    if (summary.names.length !== list.count) return undefined;
+    const indexed = new Set((await this.loadIndex()).files.map((file) => file.name));
+    return summary.indexFiles.every((name) => indexed.has(name)) ? summary : undefined;
+  }
+
   /** Starts a backup in the current epoch (takes a shared lock until commit or abort). */
   async startBackup(options: StartBackupOptions): Promise<BackupWriter> {
     const epoch = this.currentEpoch;
@@ -523,6 +571,7 @@ export class Repository {
           config: this.config,
           keys,
           indexFiles: index.files,
+          cache: this.cache,
           lock,
           startPool,
           onClose: async () => {

@@ -14,6 +14,8 @@ import {
 } from './crypto.js';
 import { RepoErrors } from './errors.js';
 import type { FinishedPack } from './worker-protocol.js';
+import { CompactIndex } from './compact-index.js';
+import type { RepositoryCache } from './cache.js';
 import { everyOf, isBlobEntry, isPackRecord, type BlobEntry, type PackRecord } from './records.js';
 
 export interface BlobLocation {
@@ -105,8 +107,8 @@ export interface IndexFile {
   readonly name: string;
   readonly epoch: number;
   readonly size: number;
-  /** Undefined when its epoch's key is not held. */
-  readonly packs: readonly PackRecord[] | undefined;
+  /** Its packs and blobs; undefined when its epoch's key is not held. */
+  readonly compact: CompactIndex | undefined;
 }
 
 export interface LoadedIndex {
@@ -125,11 +127,15 @@ export interface LoadedIndex {
  * and `previous`'s tables are extended in place (they only ever gain blobs, so a reader holding
  * them is not disturbed); when a file was removed or was unreadable, everything is read again.
  * A backup re-reads the index under its lock, and this makes that one listing.
+ *
+ * With `cache`, an index file this workstation has read before is taken from its cache
+ * (`cache.ts`), and one read from the storage is added to it.
  */
 export async function loadIndexes(
   storage: Storage,
   keys: ReadonlyMap<number, EpochKeys>,
   previous?: LoadedIndex,
+  cache?: RepositoryCache,
 ): Promise<LoadedIndex> {
   const listed = await storage.list('index/');
   const names = new Set(listed.map((object) => object.name));
@@ -137,7 +143,7 @@ export async function loadIndexes(
     previous !== undefined &&
     previous.damaged.length === 0 &&
     previous.files.every(
-      (file) => names.has(file.name) && (file.packs !== undefined || !keys.has(file.epoch)),
+      (file) => names.has(file.name) && (file.compact !== undefined || !keys.has(file.epoch)),
     );
   const blobs = extend ? built.get(previous) : undefined;
   const packs = extend
@@ -149,9 +155,9 @@ export async function loadIndexes(
   for (const object of listed) {
     if (known.has(object.name)) continue;
     try {
-      const file = await readIndexFile(storage, keys, object);
+      const file = await readIndexFile(storage, keys, object, cache);
       files.push(file);
-      for (const pack of file.packs ?? []) {
+      for (const pack of file.compact?.packSummaries() ?? []) {
         const seen = packs.get(pack.id);
         if (seen) seen.indexes.push(object.name);
         else packs.set(pack.id, { size: pack.size, epoch: file.epoch, indexes: [object.name] });
@@ -162,6 +168,7 @@ export async function loadIndexes(
       broken.push([object.name, error.message]);
     }
   }
+  await cache?.retainIndexes(names);
   return lazyIndex({ packs, files, damaged: broken }, blobs);
 }
 
@@ -221,35 +228,42 @@ function addBlobs(
   files: readonly IndexFile[],
   only?: ReadonlySet<string>,
 ): Map<string, BlobLocation> {
-  for (const file of files) {
-    for (const pack of file.packs ?? []) {
-      for (const entry of pack.blobs) {
-        if (only !== undefined && !only.has(entry[0])) continue;
-        const [id, offset, length, rawLength, compression] = entry;
-        blobs.set(id, { pack: pack.id, offset, length, rawLength, compression, epoch: file.epoch });
-      }
-    }
-  }
+  for (const file of files) file.compact?.addLocations(blobs, only);
   return blobs;
 }
 
-/** Reads, checks and (when its epoch's key is held) decrypts one index file. */
+/**
+ * One index file: from `cache` if it holds it, else read, checked and (when its epoch's key is
+ * held) decrypted, then added to `cache`.
+ */
 async function readIndexFile(
   storage: Storage,
   keys: ReadonlyMap<number, EpochKeys>,
   object: ObjectInfo,
+  cache: RepositoryCache | undefined,
 ): Promise<IndexFile> {
+  const cached = await cache?.readIndex(object.name, keys);
+  if (cached !== undefined) {
+    return { name: object.name, epoch: cached.epoch, size: object.size, compact: cached };
+  }
   const bytes = await storage.get(object.name);
   if (sha256Hex(bytes) !== packIdOf(object.name))
     throw damaged(object.name, 'content does not match its name');
   const head = readEnvelopeHead(bytes, object.name);
   const epochKeys = keys.get(head.label.epoch);
   const file = { name: object.name, epoch: head.label.epoch, size: object.size };
-  if (epochKeys === undefined) return { ...file, packs: undefined };
+  if (epochKeys === undefined) return { ...file, compact: undefined };
   const body = openEnvelope(bytes, head, epochKeys.metadata, object.name) as {
     packs?: unknown;
   } | null;
   const indexed = body?.packs;
   if (!everyOf(indexed, isPackRecord)) throw damaged(object.name, 'unreadable index');
-  return { ...file, packs: indexed };
+  let compact: CompactIndex;
+  try {
+    compact = CompactIndex.encode(file.epoch, indexed);
+  } catch (error) {
+    throw damaged(object.name, `unreadable index (${(error as Error).message})`);
+  }
+  await cache?.writeIndex(object.name, compact, epochKeys);
+  return { ...file, compact };
 }

@@ -150,7 +150,7 @@ export interface AddArtifactOptions {
 export interface SortedFile {
   readonly name: string;
   readonly path: string;
-  readonly previous?: ListLine;
+  readonly previous?: PreviousLine | undefined;
   /**
    * Its size and time if the caller already looked (lstat; NaN: it could not). Absent, the
    * writer looks itself when there is a line to compare with.
@@ -174,6 +174,23 @@ export interface ListLine {
 }
 
 /**
+ * A line of the last backup's list as this workstation's summary of it gives it
+ * (`list-summary.ts`): what a file is compared with. Its text is read from the list only if the
+ * new list has to be written.
+ */
+export interface SummarisedLine {
+  readonly name: string;
+  readonly index: number;
+  readonly line?: undefined;
+  readonly size: number;
+  /** NaN: no file is to be reused from it. */
+  readonly modified: number;
+}
+
+/** A file's line in the last backup's list: as stored, or as summarised. */
+export type PreviousLine = ListLine | SummarisedLine;
+
+/**
  * A component's list in the last backup, for `BackupWriter.addSortedFiles`: when every file is
  * unchanged the new list is the same list, and it is referenced again rather than written.
  */
@@ -181,6 +198,8 @@ export interface LastList {
   readonly ref: ListRef;
   /** Its lines from the start (the new list copies those it shares, should it turn out to differ). */
   readonly lines: () => AsyncIterable<ListLine[]>;
+  /** Whether the files were compared with this workstation's summary of it (not its lines). */
+  readonly summarised?: boolean;
 }
 
 export interface ComponentResult {

@@ -7,7 +7,7 @@
  */
 import { sep } from 'node:path';
 import { RepoErrors } from './errors.js';
-import type { ListLine } from './types.js';
+import type { PreviousLine } from './types.js';
 import { startModuleWorker } from './threads.js';
 import {
   CREDITS,
@@ -34,7 +34,7 @@ export interface WalkedFile {
   readonly size: number | undefined;
   readonly modified: number | undefined;
   /** Its line in the last backup's list, set when the walk is joined with it (`withPrevious`). */
-  previous: ListLine | undefined;
+  previous: PreviousLine | undefined;
 }
 
 export class FolderWalk {

@@ -15,7 +15,8 @@ import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Storage } from '../storage/index.js';
 import { CommonErrors, LifeboatError, isAbortError } from '../../shared/errors.js';
-import { lineOf, listPieces, reusableSize, sortedByName } from './artifact-list.js';
+import { lineOf, listIdentity, listPieces, reusableSize, sortedByName } from './artifact-list.js';
+import type { RepositoryCache } from './cache.js';
 import { ChunkTable, idBytes } from './chunk-table.js';
 import type { RepositoryConfig } from './config.js';
 import type { EpochKeys } from './crypto.js';
@@ -66,10 +67,15 @@ interface ComponentState {
   names: Set<string>;
   /** The list being written as sorted files complete (`addSortedFiles`), if any. */
   list: ListStream | undefined;
+  /** The last backup's list it was compared with, if any. */
+  last?: LastList | undefined;
 }
 
-/** A sorted file as its batch settles: name, size, list line, and its place in the last list if copied from it. */
-type ListedFile = [string, number, string, number?];
+/**
+ * A sorted file as its batch settles: name, size, list line (absent when copied from a summarised
+ * last list), its place in the last list if copied from it, and its time (NaN: never to be reused).
+ */
+type ListedFile = [string, number, string | undefined, number | undefined, number];
 
 export interface WriterContext {
   readonly storage: Storage;
@@ -77,6 +83,8 @@ export interface WriterContext {
   readonly keys: EpochKeys;
   /** The index files: the blobs already stored (any epoch; only this epoch's are reused). */
   readonly indexFiles: readonly IndexFile[];
+  /** This workstation's cache of the repository, where list summaries are kept; none without. */
+  readonly cache: RepositoryCache | undefined;
   readonly lock: RepositoryLock;
   /** Starts the crypto workers (once, when the writer is created). */
   readonly startPool: (options: PoolOptions) => CryptoPool;
@@ -182,13 +190,17 @@ export class Writer implements BackupWriter {
   private table(): ChunkTable {
     if (this.chunks !== undefined) return this.chunks;
     const { epoch } = this.ctx.keys;
-    const packs = this.ctx.indexFiles.flatMap((file) =>
-      file.epoch === epoch ? (file.packs ?? []) : [],
+    const stored = this.ctx.indexFiles.flatMap((file) =>
+      file.epoch === epoch && file.compact !== undefined ? [file.compact.blobIds()] : [],
     );
     // A blob indexed twice is counted twice: the table is a little larger, never too small.
-    const stored = packs.reduce((sum, pack) => sum + pack.blobs.length, 0);
-    const table = ChunkTable.create(stored + NEW_CHUNKS_EXPECTED);
-    for (const pack of packs) for (const [id] of pack.blobs) table.claim(idBytes(id));
+    const count = stored.reduce((sum, ids) => sum + ids.count, 0);
+    const table = ChunkTable.create(count + NEW_CHUNKS_EXPECTED);
+    for (const { bytes, first, stride, count } of stored) {
+      for (let at = first, end = first + count * stride; at < end; at += stride) {
+        table.claimAt(bytes, at);
+      }
+    }
     this.chunks = table;
     return table;
   }
@@ -351,6 +363,7 @@ export class Writer implements BackupWriter {
       last,
     );
     state.list = list;
+    state.last = last;
     try {
       await orderedBatches(
         files,
@@ -359,7 +372,7 @@ export class Writer implements BackupWriter {
         async (lines) => {
           for (const entry of lines) {
             if (entry === undefined) continue;
-            const full = list.add(entry[0], entry[1], entry[2], entry[3]);
+            const full = list.add(...entry);
             if (full !== undefined) await full;
           }
         },
@@ -388,13 +401,14 @@ export class Writer implements BackupWriter {
         this.failComponent(state, `invalid artifact name ${JSON.stringify(file.name)}`);
         return;
       }
-      const unchanged = this.unchangedSize(file);
+      const unchanged = this.unchangedFile(file);
       if (unchanged === undefined || file.previous === undefined) {
         toRead.push(at);
         return;
       }
-      reused += unchanged;
-      listed[at] = [file.name, unchanged, file.previous.line, file.previous.index];
+      const [size, modified] = unchanged;
+      reused += size;
+      listed[at] = [file.name, size, file.previous.line, file.previous.index, modified];
     });
     const last = batch[batch.length - 1];
     if (last !== undefined) this.lastArtifact = [component, last.name];
@@ -411,7 +425,10 @@ export class Writer implements BackupWriter {
           const read = answer.stored[stored++];
           if (read === undefined) throw new Error('a worker answered a file without its chunks');
           const modified = stats[i * 2 + 1] as number;
-          listed[at] = [file.name, size, lineOf({ name: file.name, size, ...read, modified })];
+          const line = lineOf({ name: file.name, size, ...read, modified });
+          // A line whose chunks do not add up to its size is written, but never reused.
+          const whole = read.chunks.reduce((sum, [, length]) => sum + length, 0) === size;
+          listed[at] = [file.name, size, line, undefined, whole ? modified : NaN];
         } else if (outcome === FILE_FAILED) {
           const why = answer.failed[failed++]?.error ?? 'no reason given';
           this.failComponent(state, `${file.name}: reading it failed (${why})`);
@@ -450,19 +467,28 @@ export class Writer implements BackupWriter {
   }
 
   /**
-   * The size of a file that can be reused unread from its line in the last backup's list (same
-   * size and time, its chunks stored in this epoch), else undefined: it is read. Decided here,
-   * not in a worker: the line is at hand, and the round trip that would carry it costs more than
-   * the decision (the size and time come from the folder's walk, or one lstat here).
+   * The size and time of a file that can be reused unread from its line in the last backup's
+   * list (same size and time, its chunks stored in this epoch), else undefined: it is read. A
+   * summarised line (`list-summary.ts`) was checked when its summary was made, and its chunks
+   * are indexed while the summary's index files are: only size and time are compared. Decided
+   * here, not in a worker: the line is at hand, and the round trip that would carry it costs
+   * more than the decision (the size and time come from the folder's walk, or one lstat here).
    */
-  private unchangedSize(file: SortedFile): number | undefined {
-    if (file.previous === undefined) return undefined;
-    const table = this.table();
+  private unchangedFile(file: SortedFile): [number, number] | undefined {
+    const { previous } = file;
+    if (previous === undefined) return undefined;
     const [size, modified] =
       file.size !== undefined ? [file.size, file.modified] : sizeAndTime(file.path);
     // NaN: it could not be looked at; a worker looks again, and says why it cannot be read.
     if (Number.isNaN(size) || modified === undefined) return undefined;
-    return reusableSize(file.previous.line, size, modified, (id) => table.has(idBytes(id)));
+    if (previous.line === undefined) {
+      return previous.size === size && previous.modified === modified
+        ? [size, modified]
+        : undefined;
+    }
+    const table = this.table();
+    const reusable = reusableSize(previous.line, size, modified, (id) => table.has(idBytes(id)));
+    return reusable === undefined ? undefined : [reusable, modified];
   }
 
   /** A component whose files were added in order takes no other artifact. */
@@ -530,8 +556,11 @@ export class Writer implements BackupWriter {
       await this.workers?.flush();
       await this.packsWritten();
       if (this.failure !== undefined) throw this.failure;
-      if (this.packs.length > 0)
-        this.bytesStored += (await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)).size;
+      const index =
+        this.packs.length > 0
+          ? await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)
+          : undefined;
+      this.bytesStored += index?.size ?? 0;
       const stored = this.buildManifest(
         components.map(({ stored }) => stored),
         components.reduce((sum, { size }) => sum + size, 0),
@@ -548,6 +577,7 @@ export class Writer implements BackupWriter {
         });
       }
       this.state = 'closed';
+      await this.keepSummaries(stored.components, index?.name);
       await this.close();
       return { ...stored, components: components.map(({ written }) => written) };
     } catch (error) {
@@ -591,6 +621,38 @@ export class Writer implements BackupWriter {
       });
     }
     return out;
+  }
+
+  /**
+   * Keeps, on this workstation, the summary of each list written as sorted files completed, for
+   * the next backup to compare its files with (`list-summary.ts`); removes the summary of the
+   * last list it replaces. Every chunk its lines name is in this epoch's index files loaded
+   * for this backup, or in the one it wrote (`newIndex`). Nothing to do when the list is the
+   * last one, already compared with its summary.
+   */
+  private async keepSummaries(
+    components: readonly StoredComponent[],
+    newIndex: string | undefined,
+  ): Promise<void> {
+    const cache = this.ctx.cache;
+    if (cache === undefined) return;
+    const { epoch } = this.ctx.keys;
+    const indexFiles = this.ctx.indexFiles
+      .filter((file) => file.epoch === epoch && file.compact !== undefined)
+      .map((file) => file.name);
+    if (newIndex !== undefined) indexFiles.push(newIndex);
+    for (const { name, list: ref } of components) {
+      const state = this.components.get(name);
+      if (state?.list === undefined || ref === undefined) continue;
+      const identity = listIdentity(ref);
+      const last = state.last === undefined ? undefined : listIdentity(state.last.ref);
+      if (last === identity && state.last?.summarised === true) continue;
+      await cache.writeListSummary(
+        identity,
+        state.list.summary.seal(this.ctx.keys, identity, indexFiles),
+      );
+      if (last !== undefined && last !== identity) await cache.removeListSummary(last);
+    }
   }
 
   private buildManifest(components: readonly StoredComponent[], size: number): StoredManifest {

@@ -47,7 +47,7 @@ async function addAll(list: ListStream, names: readonly string[], last: readonly
   for (const name of names) {
     const at = last.indexOf(name);
     const copied = at >= 0 && !name.endsWith('*');
-    await list.add(name, 1, lineOf(name), copied ? at : undefined);
+    await list.add(name, 1, lineOf(name), copied ? at : undefined, 1000);
   }
 }
 
@@ -90,7 +90,9 @@ describe('a list written against the last one (pure)', () => {
     const shorter = { ref: last.ref, lines: lastListOf(['a', 'b']).lines };
     const list = new ListStream('files', recordingIngest(), shorter);
     await addAll(list, ['a', 'b', 'c'], names);
-    await expect(list.add('c2', 1, lineOf('c2'))).rejects.toMatchObject({ code: 'REPO_DAMAGED' });
+    await expect(list.add('c2', 1, lineOf('c2'), undefined, 1000)).rejects.toMatchObject({
+      code: 'REPO_DAMAGED',
+    });
   });
 
   it('without a last list, writes every line as it comes', async () => {
