@@ -33,7 +33,25 @@ describe('chunk table (pure)', () => {
     expect(table.claim(id(5))).toBe('present');
   });
 
+  it('claims ids read in place from a larger buffer, the same as ids on their own', () => {
+    const table = ChunkTable.create(10);
+    const packed = Buffer.concat([
+      Buffer.alloc(5),
+      id(1),
+      Buffer.alloc(13),
+      id(2),
+      Buffer.alloc(13),
+    ]);
+    expect(table.claimAt(packed, 5)).toBe('first');
+    expect(table.claimAt(packed, 5 + 45)).toBe('first');
+    expect(table.claim(id(2))).toBe('present');
+    expect(table.claimAt(packed, 5)).toBe('present');
+    expect(table.has(id(3))).toBe(false);
+    expect(table.size).toBe(2);
+  });
+
   it('refuses an id that is not 32 bytes', () => {
     expect(() => ChunkTable.create(10).claim(Buffer.alloc(16))).toThrow(RangeError);
+    expect(() => ChunkTable.create(10).claimAt(Buffer.alloc(40), 9)).toThrow(RangeError);
   });
 });

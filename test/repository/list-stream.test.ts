@@ -95,6 +95,34 @@ describe('a list written against the last one (pure)', () => {
     });
   });
 
+  it('reads lines copied without their text from the last list, once it has to be written', async () => {
+    const last = lastListOf(names);
+    const ingest = recordingIngest();
+    const list = new ListStream('files', ingest, last);
+    // As compared with a summary: copied lines come without text, then one differs.
+    for (const [at, name] of ['a', 'b', 'c'].entries()) await list.add(name, 1, undefined, at, 1);
+    expect(last.readings).toBe(0);
+    await list.add('c2', 1, lineOf('c2'), undefined, 1);
+    for (const [at, name] of ['d', 'e', 'f', 'g'].entries()) {
+      await list.add(name, 1, undefined, at + 3, 1);
+    }
+    await list.end();
+    expect(ingest.text).toBe(['a', 'b', 'c', 'c2', 'd', 'e', 'f', 'g'].map(lineOf).join(''));
+    expect(last.readings).toBe(1); // one pass forward
+  });
+
+  it('fails the backup if a line copied without its text is not where the summary said', async () => {
+    const list = new ListStream('files', recordingIngest(), lastListOf(names));
+    await list.add('a', 1, undefined, 0, 1);
+    await list.add('a2', 1, lineOf('a2'), undefined, 1);
+    // Found at once (the line is at hand) or after a read: thrown or rejected, the same failure.
+    await expect(
+      Promise.resolve().then(() => list.add('b', 1, undefined, 2, 1)),
+    ).rejects.toMatchObject({
+      code: 'REPO_DAMAGED',
+    });
+  });
+
   it('without a last list, writes every line as it comes', async () => {
     const ingest = recordingIngest();
     const list = new ListStream('files', ingest);
