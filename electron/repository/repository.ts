@@ -272,9 +272,9 @@ function openEpochs(
 
 export interface OpenRepositoryOptions {
   /**
-   * A folder of this workstation where what it learns of the repository is cached (its index,
-   * `cache.ts`), so that the next backup need not learn it again. Without it, nothing is
-   * cached.
+   * A folder of this workstation where what it learns of the repository is cached (its index
+   * files, and a summary of each list a folder backup writes: `cache.ts`), so that the next
+   * backup need not learn it again. Without it, nothing is cached.
    */
   readonly cacheFolder?: string;
 }
