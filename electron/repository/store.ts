@@ -89,17 +89,23 @@ export async function readPackHeader(
   return entries;
 }
 
-/** Writes one index naming `packs` and reads it back. Returns its object name and size. */
+/**
+ * Writes one index naming `packs` and reads it back, and keeps it in `cache` when given. Returns
+ * its object name and size.
+ */
 export async function writeIndex(
   storage: Storage,
   keys: EpochKeys,
   packs: readonly PackRecord[],
+  cache?: RepositoryCache,
 ): Promise<{ name: string; size: number }> {
   const bytes = sealEnvelope(ENVELOPE_INDEX, { epoch: keys.epoch }, keys.metadata, { packs });
   const name = `index/${sha256Hex(bytes)}`;
   await storage.put(name, bytes);
   const back = await storage.get(name);
   if (!back.equals(bytes)) throw damaged(name, 'read back differently');
+  // Cached as written, so that the next backup need not read, decrypt and parse it again.
+  await cache?.writeIndex(name, CompactIndex.encode(keys.epoch, packs), keys);
   return { name, size: bytes.length };
 }
 

@@ -558,7 +558,7 @@ export class Writer implements BackupWriter {
       if (this.failure !== undefined) throw this.failure;
       const index =
         this.packs.length > 0
-          ? await writeIndex(this.ctx.storage, this.ctx.keys, this.packs)
+          ? await writeIndex(this.ctx.storage, this.ctx.keys, this.packs, this.ctx.cache)
           : undefined;
       this.bytesStored += index?.size ?? 0;
       const stored = this.buildManifest(

@@ -102,6 +102,12 @@ describe('folder backups with a workstation cache', () => {
     };
   }
 
+  it('keeps the index file a backup writes, so the next one need not read it back', async () => {
+    await backupDirectory(repo, src());
+    const [name] = await readdir(join(t.dir, 'repo', 'index'));
+    expect(await readdir(join(cacheFolder(), repo.id, 'index'))).toEqual([name]);
+  });
+
   it('decides an unchanged folder from the summary, without reading the last list', async () => {
     const first = await backUp();
     const lists = await readdir(join(cacheFolder(), repo.id, 'lists'));
