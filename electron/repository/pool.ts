@@ -164,7 +164,7 @@ export class CryptoPool {
     };
     for (let i = 0; i < Math.max(1, options.size ?? availableParallelism()); i++) {
       const worker = startModuleWorker('worker', setup, {
-        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
       worker.unref(); // referenced only while it has work, so an idle pool never holds a process open
       const slot: Slot = { worker, busy: 0, load: 0 };

@@ -17,3 +17,10 @@ export function sizeAndTime(path: string): [number, number] {
     return [NaN, NaN];
   }
 }
+
+/** `[size, modified]` of each path, in pairs (NaN when a file could not be looked at). */
+export function statRun(paths: readonly string[]): Float64Array {
+  const stats = new Float64Array(paths.length * 2);
+  paths.forEach((path, i) => stats.set(sizeAndTime(path), i * 2));
+  return stats;
+}

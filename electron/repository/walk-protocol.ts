@@ -3,12 +3,21 @@
  * control is two words of shared memory, not messages: the walk thread blocks in `Atomics.wait`
  * between synchronous calls, which a message could not wake.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 export interface WalkSetup {
   /** The folder walked (absolute). */
   readonly root: string;
   /** Two Int32 words: CREDITS and MODE. */
   readonly control: SharedArrayBuffer;
+}
+
+/** What the walk's stat helper thread (`stat-thread.ts`, owned by `stat-helper.ts`) is given. */
+export interface StatSetup {
+  /** Runs arrive here (paths joined by NUL); replies (Float64Array pairs) go back on it. */
+  readonly port: MessagePort;
+  /** Two Int32 words: replies sent (bumped after each), and 1 once the thread is up. */
+  readonly words: SharedArrayBuffer;
 }
 
 /** Word: runs the walk thread may still send before the main thread takes one. */
@@ -29,7 +38,8 @@ export type WalkMessage =
    * in pairs (NaN when a file could not be looked at).
    */
   | { readonly kind: 'run'; readonly names: string; readonly stats: Float64Array | undefined }
-  | { readonly kind: 'end' }
+  /** The walk is over; `helpedRuns`: runs the stat helper thread looked at. */
+  | { readonly kind: 'end'; readonly helpedRuns: number }
   /** The walk stopped: a folder could not be read. */
   | {
       readonly kind: 'error';

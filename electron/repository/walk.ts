@@ -43,6 +43,7 @@ export class FolderWalk {
   private readonly queue: WalkMessage[] = [];
   private wake: (() => void) | undefined;
   private exited = false;
+  private helped = 0;
 
   constructor(
     private readonly root: string,
@@ -59,6 +60,11 @@ export class FolderWalk {
       this.exited = true;
       this.arrive({ kind: 'error', message: 'the walk stopped', code: undefined, path: undefined });
     });
+  }
+
+  /** Runs a second thread looked at (a large folder's, when asked for sizes and times), once over. */
+  get helpedRuns(): number {
+    return this.helped;
   }
 
   /** Messages received and not yet taken (runs, and the end). */
@@ -78,7 +84,10 @@ export class FolderWalk {
     try {
       for (;;) {
         const message = await this.next();
-        if (message.kind === 'end') return;
+        if (message.kind === 'end') {
+          this.helped = message.helpedRuns;
+          return;
+        }
         if (message.kind === 'error') throw this.failure(message);
         Atomics.add(this.words, CREDITS, 1);
         Atomics.notify(this.words, CREDITS);

@@ -61,6 +61,34 @@ describe('the folder walk thread', () => {
     expect((await all(walk)).map((run) => run.length)).toEqual([256, 256, 88]);
   });
 
+  it('in a large folder, a second thread looks at runs too, and every file keeps its own', async () => {
+    const { lstat } = await import('node:fs/promises');
+    const names: string[] = [];
+    for (const folder of ['a', 'b']) {
+      await mkdir(join(dir, folder));
+      for (let i = 0; i < 3000; i++) {
+        const name = `${folder}/f-${String(i).padStart(4, '0')}`;
+        await writeFile(join(dir, name), 'x'.repeat(i % 97));
+        names.push(name);
+      }
+    }
+    const walk = new FolderWalk(dir, 4);
+    walk.decide(true);
+    const files: WalkedFile[] = [];
+    for await (const run of walk.runs()) {
+      // The helper thread starts once 2048 files were looked at; the walk waits for room while
+      // it starts up, then hands it runs.
+      if (files.length === 10 * 256) await pause(2000);
+      files.push(...run);
+    }
+    expect(files.map((f) => f.name)).toEqual(names);
+    for (const file of files) {
+      const info = await lstat(file.path);
+      expect([file.size, file.modified], file.name).toEqual([info.size, info.mtimeMs]);
+    }
+    expect(walk.helpedRuns).toBeGreaterThan(0);
+  });
+
   it('runs no further ahead than allowed, and stops when the reader does', async () => {
     for (let i = 0; i < 10; i++) {
       await mkdir(join(dir, `d${i}`));
