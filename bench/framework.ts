@@ -45,15 +45,22 @@ export interface Measured {
 /**
  * Runs a program to completion, measuring wall time and peak RSS (via python3's
  * getrusage(RUSAGE_CHILDREN), which covers every tool the same way). Throws on a non-zero exit.
+ * The time is taken by the wrapper around the program alone: python's own start (0.3 s where
+ * `python3` is a pyenv shim) is not the tool's, and would flatten the ratios of short phases.
  */
 export async function measure(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<Measured> {
-  const wrapper =
-    'import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:])\nsys.stderr.write("\\nMAXRSS %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\nsys.exit(r.returncode)';
-  const started = performance.now();
+  const wrapper = [
+    'import resource,subprocess,sys,time',
+    'started=time.monotonic()',
+    'r=subprocess.run(sys.argv[1:])',
+    'seconds=time.monotonic()-started',
+    'sys.stderr.write("\\nMAXRSS %d SECONDS %.6f\\n" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, seconds))',
+    'sys.exit(r.returncode)',
+  ].join('\n');
   const child = spawn('python3', ['-c', wrapper, command, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -65,11 +72,11 @@ export async function measure(
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const seconds = (performance.now() - started) / 1000;
-  const rss = /MAXRSS (\d+)/.exec(stderr);
   if (code !== 0)
     throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`);
-  return { seconds, maxRss: Number(rss?.[1] ?? 0) * 1024, stdout };
+  const measured = /MAXRSS (\d+) SECONDS ([\d.]+)/.exec(stderr);
+  if (measured === null) throw new Error(`${command}: the measuring wrapper reported nothing`);
+  return { seconds: Number(measured[2]), maxRss: Number(measured[1]) * 1024, stdout };
 }
 
 /** Total bytes of the files under a folder. */
