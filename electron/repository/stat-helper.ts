@@ -8,9 +8,9 @@
  * hears back synchronously: replies come on a MessagePort it polls (`receiveMessageOnPort`), and
  * a word of shared memory, bumped after each reply, wakes it when it has to wait. Runs are handed
  * over only once the thread is up, so that the walk never waits for it to start. Replies come
- * in the order the runs were handed over. A helper that does not answer within HELPER_PATIENCE_MS
- * is given up: the walk thread looks at those runs itself, so a helper that failed to start costs
- * time once, never a file.
+ * in the order the runs were handed over. A helper that does not answer within its patience
+ * (HELPER_PATIENCE_MS) is given up: the walk thread looks at those runs itself, so a helper that
+ * failed or stopped costs time once, never a file.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { statRun } from './size-and-time.js';
@@ -30,7 +30,8 @@ export class StatHelper {
   private readonly waiting: string[][] = [];
   private givenUp = false;
 
-  constructor() {
+  /** `patienceMs`: how long an answer is waited for before the helper is given up. */
+  constructor(private readonly patienceMs = HELPER_PATIENCE_MS) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const setup: StatSetup = { port: port2, words: this.words.buffer as SharedArrayBuffer };
@@ -53,7 +54,7 @@ export class StatHelper {
 
   /**
    * The stats of the oldest run handed over: undefined if not back yet and `wait` is false;
-   * looked at here if the helper has not answered within HELPER_PATIENCE_MS.
+   * looked at here if the helper has not answered within its patience.
    */
   next(wait: boolean): Float64Array | undefined {
     const paths = this.waiting[0];
@@ -77,7 +78,7 @@ export class StatHelper {
   }
 
   private reply(wait: boolean): Float64Array | undefined {
-    const deadline = Date.now() + HELPER_PATIENCE_MS;
+    const deadline = Date.now() + this.patienceMs;
     for (;;) {
       const seen = Atomics.load(this.words, 0);
       const received = receiveMessageOnPort(this.port);
