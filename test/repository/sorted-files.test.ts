@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as pause } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lineOf } from '../../electron/repository/artifact-list.js';
 import { backupDirectory, restoreBackup } from '../../electron/repository/index.js';
@@ -15,8 +16,6 @@ async function* count(n: number) {
     yield Array.from({ length: Math.min(length, n - i) }, (_, k) => i + k);
   }
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ordered batches', () => {
   it('emits results in batch order however the batches finish, holding few ahead', async () => {

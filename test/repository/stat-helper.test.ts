@@ -1,11 +1,10 @@
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statRun } from '../../electron/repository/size-and-time.js';
 import { StatHelper } from '../../electron/repository/stat-helper.js';
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the walk thread’s stat helper', () => {
   let dir: string;
